@@ -1,0 +1,249 @@
+/**
+ * The call actor: every ng command for one call-id runs here, one at a time and in arrival order (its mailbox is
+ * the call's lock). It keeps the call model, asks its monologue actors to bind sockets, renders SDP, and ends
+ * the call (all sockets closed, ports released) on delete, timeout or failure.
+ */
+import { dispatch, type Ref, spawn, stop } from 'nact';
+import type { Call, CallEndReason, CallMedia, Monologue } from '../../src/call/model.ts';
+import {
+  applySdp,
+  chooseLocal,
+  type Pairing,
+  pairForAnswer,
+  pairForOffer,
+} from '../../src/call/negotiate.ts';
+import { queryTree } from '../../src/call/query-tree.ts';
+import { parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
+import { NG_REASON, NgError } from '../../src/ng/errors.ts';
+import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
+import type { NgDict } from '../../src/ng/types.ts';
+import type { DaemonContext } from '../context.ts';
+import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
+import { type AnyRef, ask, supervise } from '../runtime.ts';
+import { releaseMedia } from './media.ts';
+import { spawnMonologue } from './monologue.ts';
+
+export interface CallState {
+  call: Call;
+  monologues: Map<Monologue, Ref<MonologueMsg>>;
+  nextMonologue: number;
+  endReason: CallEndReason;
+}
+
+/** What the call tells its owner (the registry) when it is gone. */
+export type CallGone = (callId: string, reason: CallEndReason, durationMs: number) => void;
+
+export const NOT_FOUND_WARNING = "Call-ID not found or tags didn't match";
+
+function monologueRef(
+  self: Ref<CallMsg>,
+  ctx: DaemonContext,
+  state: CallState,
+  m: Monologue,
+): Ref<MonologueMsg> {
+  let ref = state.monologues.get(m);
+  if (!ref) {
+    ref = spawnMonologue(self, ctx, state.call.callId, `monologue-${state.nextMonologue++}`);
+    state.monologues.set(m, ref);
+  }
+  return ref;
+}
+
+async function openSockets(
+  self: Ref<CallMsg>,
+  ctx: DaemonContext,
+  state: CallState,
+  pairing: Pairing,
+  need: CallMedia[],
+  families: { sender: Family; receiver: Family },
+): Promise<void> {
+  const jobs: Promise<OpenResult>[] = [];
+  // The receiver's ports are bound first: they are the ones the rewritten SDP announces.
+  for (const [m, family] of [
+    [pairing.receiver, families.receiver],
+    [pairing.sender, families.sender],
+  ] as const) {
+    const mine = need.filter((media) => m.medias.includes(media));
+    if (mine.length === 0) continue;
+    const ref = monologueRef(self, ctx, state, m);
+    const local = chooseLocal(ctx.settings.interfaces, m.interfaceName, family);
+    for (const media of mine) {
+      jobs.push(ask<MonologueMsg, OpenResult>(ref, (reply) => ({ kind: 'open-media', media, local, reply })));
+    }
+  }
+  for (const r of await Promise.all(jobs)) if (!r.ok) throw new NgError(r.reason);
+}
+
+function senderFamily(view: ReturnType<typeof parseForCall>['view']): Family {
+  return view.media.find((m) => m.connection)?.connection?.family ?? 'IP4';
+}
+
+async function offerOrAnswer(
+  self: Ref<CallMsg>,
+  ctx: DaemonContext,
+  state: CallState,
+  req: OfferRequest | AnswerRequest,
+): Promise<NgDict> {
+  const { call } = state;
+  const now = ctx.now();
+  const { session, view } = parseForCall(req.sdp);
+  const pairing =
+    req.command === 'offer'
+      ? pairForOffer(call, req, ctx.settings.interfaces, now)
+      : pairForAnswer(call, req, now);
+  const { needSockets } = applySdp(pairing, view, req, ctx.settings.endpointLearning);
+  const sFamily = senderFamily(view);
+  await openSockets(self, ctx, state, pairing, needSockets, {
+    sender: sFamily,
+    receiver: req.addressFamily ?? sFamily,
+  });
+  const sdp = renderFor(session, pairing.sender, pairing.receiver, req);
+  pairing.sender.lastSdp = req.sdp;
+  call.lastSignal = Math.floor(now / 1000);
+  return { sdp };
+}
+
+function removeMonologue(ctx: DaemonContext, state: CallState, m: Monologue): void {
+  const ref = state.monologues.get(m);
+  if (ref) stop(ref);
+  for (const media of m.medias) releaseMedia(ctx, media);
+  state.monologues.delete(m);
+  state.call.monologues.delete(m.key);
+  if (m.peer && m.peer.peer === m) m.peer.peer = null;
+}
+
+/** Returns the reply, and whether the whole call must end right after it. */
+function deleteCmd(
+  ctx: DaemonContext,
+  state: CallState,
+  req: DeleteRequest,
+): { dict: NgDict; endNow: boolean } | { notFound: true } {
+  const { call } = state;
+  const now = ctx.now();
+  if (req.viaBranch) {
+    const branch = [...call.monologues.values()].filter((m) => m.viaBranch === req.viaBranch);
+    if (branch.length === 0) return { notFound: true };
+    const remaining = call.monologues.size - branch.length;
+    if (remaining > 1) {
+      const dict = queryTree(call);
+      for (const m of branch) removeMonologue(ctx, state, m);
+      return { dict, endNow: false };
+    }
+  } else if (req.toTag && req.flags.has('to-tag')) {
+    const m = call.monologues.get(req.toTag);
+    if (!m) return { notFound: true };
+    if (call.monologues.size > 2) {
+      const dict = queryTree(call);
+      removeMonologue(ctx, state, m);
+      return { dict, endNow: false };
+    }
+  } else if (req.fromTag && !call.monologues.has(req.fromTag)) {
+    return { notFound: true };
+  }
+  const dict = queryTree(call);
+  const delay = req.deleteDelay ?? ctx.settings.deleteDelay;
+  call.lastSignal = Math.floor(now / 1000);
+  if (delay > 0) {
+    call.destroyAt = now + delay * 1000;
+    for (const m of call.monologues.values()) m.deleted = true;
+    return { dict, endNow: false };
+  }
+  return { dict, endNow: true };
+}
+
+async function handleNg(
+  self: Ref<CallMsg>,
+  ctx: DaemonContext,
+  state: CallState,
+  msg: Extract<CallMsg, { kind: 'ng' }>,
+): Promise<void> {
+  const req = msg.request;
+  let reply: CallReply;
+  let endNow = false;
+  try {
+    switch (req.command) {
+      case 'offer':
+      case 'answer':
+        reply = { ok: true, dict: await offerOrAnswer(self, ctx, state, req) };
+        break;
+      case 'delete': {
+        const r = deleteCmd(ctx, state, req);
+        if ('notFound' in r) {
+          reply = req.flags.has('fatal')
+            ? { ok: false, reason: NOT_FOUND_WARNING }
+            : { ok: true, dict: { warning: NOT_FOUND_WARNING } };
+        } else {
+          reply = { ok: true, dict: r.dict };
+          endNow = r.endNow;
+        }
+        break;
+      }
+      case 'query':
+        reply = { ok: true, dict: queryTree(state.call, { fromTag: req.fromTag, toTag: req.toTag }) };
+        break;
+    }
+  } catch (e) {
+    if (!(e instanceof NgError)) throw e;
+    reply = { ok: false, reason: e.reason };
+  }
+  msg.reply(reply);
+  if (endNow) {
+    state.endReason = 'regular';
+    stop(self);
+  }
+}
+
+export function spawnCall(
+  shard: AnyRef,
+  ctx: DaemonContext,
+  call: Call,
+  name: string,
+  gone: CallGone,
+): Ref<CallMsg> {
+  return spawn(
+    shard,
+    async (state: CallState, msg: CallMsg, actx) => {
+      switch (msg.kind) {
+        case 'ng':
+          await handleNg(actx.self, ctx, state, msg);
+          break;
+        case 'terminate':
+          state.endReason = msg.reason;
+          stop(actx.self);
+          break;
+        case 'fault':
+          if (msg.where === 'call') throw new Error(msg.error);
+          for (const ref of state.monologues.values()) {
+            dispatch(ref, { kind: 'fault-media', error: msg.error });
+            break;
+          }
+          break;
+      }
+      return state;
+    },
+    name,
+    {
+      initialState: {
+        call,
+        monologues: new Map(),
+        nextMonologue: 0,
+        endReason: 'forced',
+      } satisfies CallState,
+      afterStop: (state: CallState) => {
+        for (const m of state.call.monologues.values())
+          for (const media of m.medias) releaseMedia(ctx, media);
+        gone(call.callId, state.endReason, ctx.now() - call.created * 1000);
+      },
+      // A failure anywhere in this call ends this call alone: its children stop, their sockets close and
+      // their ports go back to the allocator; every other call goes on.
+      onCrash: supervise<CallMsg>({
+        log: ctx.supervision,
+        callId: () => call.callId,
+        decide: () => 'stop',
+        onFailedMessage: (msg) => {
+          if (msg?.kind === 'ng') msg.reply({ ok: false, reason: NG_REASON.internal });
+        },
+      }),
+    },
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * A media actor owns the sockets of one m= line of one party: its RTP and RTCP PacketStreams. It binds them on a
+ * port pair from the allocator and installs the socket handlers that relay packets through the forwarding
+ * table (the PacketStream objects), and it closes them and gives the ports back when it stops.
+ */
+import { dispatch, type Ref, spawn } from 'nact';
+import type { CallMedia, PacketStream } from '../../src/call/model.ts';
+import type { InterfaceSpec } from '../../src/call/negotiate.ts';
+import { bindUdp, closeQuietly } from '../../src/net/udp.ts';
+import { NG_REASON } from '../../src/ng/errors.ts';
+import { relayPacket } from '../../src/rtp/relay.ts';
+import type { DaemonContext } from '../context.ts';
+import type { MediaMsg, OpenResult, PortMsg } from '../messages.ts';
+import { type AnyRef, ask, supervise } from '../runtime.ts';
+
+interface MediaState {
+  media: CallMedia;
+  /** The RTP port of the pair we hold, 0 = none. */
+  port: number;
+}
+
+const BIND_ATTEMPTS = 16;
+
+function attach(ctx: DaemonContext, s: PacketStream): void {
+  const sock = s.socket;
+  if (!sock) return;
+  sock.on('message', (msg, rinfo) =>
+    relayPacket(s, msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', ctx.now()),
+  );
+  // A socket error (e.g. ICMP unreachable reported on send) must not crash anything: count it.
+  sock.on('error', () => {
+    s.stats.errors++;
+  });
+}
+
+async function open(ctx: DaemonContext, state: MediaState, local: InterfaceSpec): Promise<OpenResult> {
+  const { media } = state;
+  if (media.rtp.socket && media.rtp.local?.address === local.address) return { ok: true };
+  for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+    const port = await ask<PortMsg, number | null>(ctx.ports, (reply) => ({ kind: 'allocate', reply }));
+    if (port === null) return { ok: false, reason: NG_REASON.outOfPorts };
+    try {
+      const rtp = await bindUdp(local.address, local.family, port);
+      let rtcp: Awaited<ReturnType<typeof bindUdp>>;
+      try {
+        rtcp = await bindUdp(local.address, local.family, port + 1);
+      } catch (e) {
+        closeQuietly(rtp);
+        throw e;
+      }
+      if (state.port !== 0) release(ctx, state);
+      state.port = port;
+      const advertised = local.advertised ?? local.address;
+      media.rtp.socket = rtp;
+      media.rtcp.socket = rtcp;
+      media.rtp.local = {
+        interfaceName: local.name,
+        family: local.family,
+        address: local.address,
+        advertised,
+        port,
+      };
+      media.rtcp.local = { ...media.rtp.local, port: port + 1 };
+      attach(ctx, media.rtp);
+      attach(ctx, media.rtcp);
+      return { ok: true };
+    } catch {
+      // Taken by someone outside our allocator: leave it marked used and try the next pair.
+    }
+  }
+  return { ok: false, reason: NG_REASON.outOfPorts };
+}
+
+function release(ctx: DaemonContext, state: MediaState): void {
+  releaseMedia(ctx, state.media);
+  state.port = 0;
+}
+
+/**
+ * Closes a media's sockets and gives its port pair back, once: both the media actor and its call may end it
+ * (nact 7.6 does not cascade stops to grandchildren, so the call cleans up its whole tree itself).
+ */
+export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
+  const port = media.rtp.local?.port ?? 0;
+  for (const s of [media.rtp, media.rtcp]) {
+    closeQuietly(s.socket);
+    s.socket = null;
+    s.local = null;
+  }
+  if (port !== 0) dispatch(ctx.ports, { kind: 'release', port });
+}
+
+export function spawnMedia(
+  parent: AnyRef,
+  ctx: DaemonContext,
+  media: CallMedia,
+  callId: string,
+): Ref<MediaMsg> {
+  return spawn(
+    parent,
+    async (state: MediaState, msg: MediaMsg) => {
+      switch (msg.kind) {
+        case 'open':
+          msg.reply(await open(ctx, state, msg.local));
+          break;
+        case 'fault':
+          throw new Error(msg.error);
+      }
+      return state;
+    },
+    `media-${media.index}`,
+    {
+      initialState: { media, port: 0 },
+      afterStop: (state: MediaState) => release(ctx, state),
+      // The call decides: one broken stream ends its call cleanly, never the others.
+      onCrash: supervise<MediaMsg>({
+        log: ctx.supervision,
+        callId: () => callId,
+        decide: () => 'escalate',
+        onFailedMessage: (msg) => {
+          if (msg?.kind === 'open') msg.reply({ ok: false, reason: NG_REASON.internal });
+        },
+      }),
+    },
+  );
+}

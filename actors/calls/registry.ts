@@ -1,0 +1,103 @@
+/**
+ * The call registry: call-id → call actor, and the fixed set of shard supervisors the call actors live under
+ * (nact copies an actor's child map for every message it handles, so no actor may have thousands of children:
+ * calls are spread over shards by a hash of the call-id). Lookups are synchronous so the ng dispatcher routes
+ * without a hop; the map is also the read-only table the timeouts singleton scans.
+ */
+import { type Ref, spawn, stop } from 'nact';
+import type { Call, CallEndReason } from '../../src/call/model.ts';
+import type { DaemonContext } from '../context.ts';
+import type { CallMsg } from '../messages.ts';
+import { type AnyRef, supervise } from '../runtime.ts';
+import { spawnCall } from './call.ts';
+
+export interface CallEntry {
+  readonly callId: string;
+  readonly ref: Ref<CallMsg>;
+  /** Read-only outside the call actor. */
+  readonly call: Call;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+export class CallRegistry {
+  readonly #shards: AnyRef[] = [];
+  readonly #calls = new Map<string, CallEntry>();
+  #seq = 0;
+
+  constructor(
+    parent: AnyRef,
+    private readonly ctx: DaemonContext,
+    shardCount = 64,
+  ) {
+    for (let i = 0; i < shardCount; i++) {
+      this.#shards.push(
+        spawn(parent, (s: null) => s, `shard-${i}`, {
+          initialState: null,
+          onCrash: supervise<unknown>({ log: ctx.supervision, decide: () => 'resume' }),
+        }),
+      );
+    }
+  }
+
+  stopShards(): void {
+    for (const s of this.#shards) stop(s);
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  get(callId: string): CallEntry | undefined {
+    return this.#calls.get(callId);
+  }
+
+  entries(): IterableIterator<CallEntry> {
+    return this.#calls.values();
+  }
+
+  callIds(limit: number): string[] {
+    const out: string[] = [];
+    for (const id of this.#calls.keys()) {
+      if (out.length >= limit) break;
+      out.push(id);
+    }
+    return out;
+  }
+
+  create(callId: string): CallEntry {
+    const nowMs = this.ctx.now();
+    const call: Call = {
+      callId,
+      created: Math.floor(nowMs / 1000),
+      createdUs: (nowMs % 1000) * 1000,
+      lastSignal: Math.floor(nowMs / 1000),
+      monologues: new Map(),
+      answered: false,
+      destroyAt: 0,
+      nextUntagged: 0,
+    };
+    const shard = this.#shards[hash(callId) % this.#shards.length]!;
+    const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, (id, reason, durationMs) =>
+      this.#gone(id, ref, reason, durationMs),
+    );
+    const entry: CallEntry = { callId, ref, call };
+    this.#calls.set(callId, entry);
+    this.ctx.counters.managedSessions++;
+    return entry;
+  }
+
+  #gone(callId: string, ref: Ref<CallMsg>, reason: CallEndReason, durationMs: number): void {
+    const entry = this.#calls.get(callId);
+    if (entry && entry.ref === ref) this.#calls.delete(callId);
+    this.ctx.counters.callClosed(reason, durationMs);
+    this.ctx.log.info('call closed', { callId, reason });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What every actor of the daemon may reach: the settings in force, logging, counters and the singletons.
+ * Passed explicitly at spawn time (there is no global configuration).
+ */
+import type { Ref } from 'nact';
+import type { InterfaceSpec } from '../src/call/negotiate.ts';
+import type { Logger } from '../src/log/logger.ts';
+import type { SupervisionLog } from '../src/log/supervision.ts';
+import type { EndpointLearning } from '../src/ng/request.ts';
+import type { Counters } from '../src/stats/counters.ts';
+import type { PortMsg } from './messages.ts';
+
+/** The daemon's settings that calls read; timeouts stay mutable as rtpengine's CLI can change them at run time. */
+export interface DaemonSettings {
+  interfaces: InterfaceSpec[];
+  portMin: number;
+  portMax: number;
+  /** Seconds; 0 disables. */
+  timeout: number;
+  silentTimeout: number;
+  finalTimeout: number;
+  offerTimeout: number;
+  deleteDelay: number;
+  /** -1 = unlimited. */
+  maxSessions: number;
+  endpointLearning: EndpointLearning;
+  tos: number;
+}
+
+export interface DaemonContext {
+  settings: DaemonSettings;
+  log: Logger;
+  supervision: SupervisionLog;
+  counters: Counters;
+  ports: Ref<PortMsg>;
+  /** Unix milliseconds; injectable so timeouts are testable without waiting. */
+  now: () => number;
+}

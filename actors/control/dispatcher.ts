@@ -1,0 +1,121 @@
+/**
+ * The ng dispatcher: one datagram (or TCP message) in, one reply out. Framing and decoding, the retransmission
+ * cookie cache, request parsing, the session limit, and routing: call-scoped commands go to their call actor's
+ * mailbox, the rest are answered here from the registry and counters. Never throws: every failure becomes
+ * rtpengine's error reply, or a counted drop when there is no cookie to answer.
+ */
+import { dispatch } from 'nact';
+import { lookupCommand } from '../../src/ng/commands.ts';
+import { CookieCache } from '../../src/ng/cookie-cache.ts';
+import { NG_REASON, NgError, NgLoadLimit } from '../../src/ng/errors.ts';
+import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
+import { type NgRequest, parseRequest } from '../../src/ng/request.ts';
+import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
+import { NOT_FOUND_WARNING } from '../calls/call.ts';
+import type { CallRegistry } from '../calls/registry.ts';
+import type { DaemonContext } from '../context.ts';
+import type { CallMsg, CallReply } from '../messages.ts';
+import { ask } from '../runtime.ts';
+import { statisticsReply } from './statistics.ts';
+
+export class NgDispatcher {
+  readonly cookies: CookieCache;
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly registry: CallRegistry,
+  ) {
+    this.cookies = new CookieCache({ now: ctx.now });
+  }
+
+  /** Returns the bytes to send back, or null when the datagram gets no reply. */
+  async handle(buf: Buffer, from: string): Promise<Buffer | null> {
+    const parsed = parseNgDatagram(buf);
+    if (!parsed.ok) {
+      if (parsed.cookie === null) {
+        this.ctx.counters.ngDropped++;
+        return null;
+      }
+      this.ctx.counters.ngErrors++;
+      return encodeNgReply(parsed.cookie, 'bencode', { result: 'error', 'error-reason': parsed.reason });
+    }
+    const { cookie, encoding, dict } = parsed;
+    try {
+      const { reply } = await this.cookies.run(cookie, () => this.#execute(cookie, encoding, dict, from));
+      return reply;
+    } catch (e) {
+      this.ctx.log.err('ng request failed unexpectedly', { error: e, cookie });
+      return encodeNgReply(cookie, encoding, { result: 'error', 'error-reason': NG_REASON.internal });
+    }
+  }
+
+  async #execute(cookie: string, encoding: NgEncoding, dict: NgDict, from: string): Promise<Buffer> {
+    let reply: NgDict;
+    let loadLimit = false;
+    try {
+      const { request, supportsLoadLimit } = parseRequest(dict);
+      loadLimit = supportsLoadLimit;
+      const name = typeof dict.command === 'string' ? dict.command : '';
+      this.ctx.counters.countRequest(from, lookupCommand(name)?.statsName ?? name);
+      reply = await this.#route(request);
+    } catch (e) {
+      this.ctx.counters.ngErrors++;
+      if (e instanceof NgLoadLimit) {
+        reply = loadLimit
+          ? { result: 'load limit', message: e.reason }
+          : { result: 'error', 'error-reason': e.reason };
+      } else if (e instanceof NgError) {
+        reply = { result: 'error', 'error-reason': e.reason };
+      } else {
+        this.ctx.log.err('ng command failed', { error: e });
+        reply = { result: 'error', 'error-reason': NG_REASON.internal };
+      }
+    }
+    return encodeNgReply(cookie, encoding, reply);
+  }
+
+  async #route(req: NgRequest): Promise<NgDict> {
+    switch (req.command) {
+      case 'ping':
+        return { result: 'pong' };
+      case 'list':
+        return { calls: this.registry.callIds(req.limit), result: 'ok' };
+      case 'statistics':
+        return { statistics: statisticsReply(this.ctx, this.registry), result: 'ok' };
+      case 'unimplemented':
+        throw new NgError(`Command '${req.name}' is not implemented in rtpengine-ts yet`);
+      case 'offer':
+      case 'answer':
+      case 'delete':
+      case 'query': {
+        let entry = this.registry.get(req.callId);
+        let created = false;
+        if (!entry) {
+          if (req.command === 'delete') {
+            if (req.flags.has('fatal')) throw new NgError(NOT_FOUND_WARNING);
+            return { result: 'ok', warning: NOT_FOUND_WARNING };
+          }
+          if (req.command !== 'offer') throw new NgError(NG_REASON.unknownCallId);
+          const max = this.ctx.settings.maxSessions;
+          if (max >= 0 && this.registry.size >= max) {
+            this.ctx.counters.rejectedSessions++;
+            throw new NgLoadLimit(NG_REASON.sessionLimit);
+          }
+          entry = this.registry.create(req.callId);
+          created = true;
+        }
+        const r = await ask<CallMsg, CallReply>(
+          entry.ref,
+          (reply) => ({ kind: 'ng', request: req, reply }),
+          30_000,
+        );
+        if (!r.ok) {
+          // A call whose very first offer failed has nothing in it: do not leave it waiting for a timeout.
+          if (created) dispatch(entry.ref, { kind: 'terminate', reason: 'forced' });
+          throw new NgError(r.reason);
+        }
+        return { ...r.dict, result: 'ok' };
+      }
+    }
+  }
+}

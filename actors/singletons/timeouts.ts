@@ -1,0 +1,54 @@
+/**
+ * The timeouts singleton: once a second it scans the call registry (read only) and tells each call that is due
+ * to end why: delete-delay elapsed, no media for `--timeout` (or `--silent-timeout` while on hold),
+ * `--final-timeout` reached, or no answer within `--offer-timeout`.
+ */
+import { dispatch, type Ref, spawn } from 'nact';
+import { type Call, type CallEndReason, lastPacketOf } from '../../src/call/model.ts';
+import type { CallRegistry } from '../calls/registry.ts';
+import type { DaemonContext } from '../context.ts';
+import { type AnyRef, supervise } from '../runtime.ts';
+
+export type TimeoutsMsg = { kind: 'scan' };
+
+function onHold(call: Call): boolean {
+  for (const m of call.monologues.values())
+    for (const media of m.medias) if (!media.rejected && media.direction !== 'sendrecv') return true;
+  return false;
+}
+
+/** Pure: why this call must end now, if it must. */
+export function dueReason(call: Call, nowMs: number, s: DaemonContext['settings']): CallEndReason | null {
+  if (call.destroyAt > 0) return nowMs >= call.destroyAt ? 'regular' : null;
+  const ageS = nowMs / 1000 - call.created;
+  if (s.finalTimeout > 0 && ageS >= s.finalTimeout) return 'final-timeout';
+  if (!call.answered) return s.offerTimeout > 0 && ageS >= s.offerTimeout ? 'offer-timeout' : null;
+  const last = Math.max(lastPacketOf(call), call.lastSignal);
+  const idle = nowMs / 1000 - last;
+  if (onHold(call)) return s.silentTimeout > 0 && idle >= s.silentTimeout ? 'silent-timeout' : null;
+  return s.timeout > 0 && idle >= s.timeout ? 'timeout' : null;
+}
+
+export function spawnTimeouts(
+  parent: AnyRef,
+  ctx: DaemonContext,
+  registry: CallRegistry,
+  intervalMs = 1000,
+): { ref: Ref<TimeoutsMsg>; timer: NodeJS.Timeout } {
+  const ref = spawn(
+    parent,
+    (state: null, _msg: TimeoutsMsg) => {
+      const now = ctx.now();
+      for (const entry of registry.entries()) {
+        const reason = dueReason(entry.call, now, ctx.settings);
+        if (reason) dispatch(entry.ref, { kind: 'terminate', reason });
+      }
+      return state;
+    },
+    'timeouts',
+    { initialState: null, onCrash: supervise<TimeoutsMsg>({ log: ctx.supervision, decide: () => 'resume' }) },
+  );
+  const timer = setInterval(() => dispatch(ref, { kind: 'scan' }), intervalMs);
+  timer.unref();
+  return { ref, timer };
+}

@@ -1,0 +1,122 @@
+/**
+ * The actor hierarchy of one daemon:
+ *
+ *   root (nact system "rtpengine")
+ *   ├─ ng-udp-N, ng-tcp-N        control listeners
+ *   ├─ shard-0 … shard-63        call supervisors (see calls/registry.ts)
+ *   │   └─ call-K                one per call-id
+ *   │       └─ monologue-J       one per party (tag / via-branch)
+ *   │           └─ media-I       one per m= line; owns the RTP/RTCP sockets
+ *   ├─ port-allocator            singleton
+ *   └─ timeouts                  singleton
+ *
+ * `startDaemon` builds it and binds the listeners; `stop()` closes every socket and frees every port.
+ */
+import { dispatch, start, stop } from 'nact';
+import { Logger } from '../src/log/logger.ts';
+import { SupervisionLog } from '../src/log/supervision.ts';
+import { Counters } from '../src/stats/counters.ts';
+import { CallRegistry } from './calls/registry.ts';
+import type { DaemonContext, DaemonSettings } from './context.ts';
+import { NgDispatcher } from './control/dispatcher.ts';
+import { spawnNgTcp } from './control/ng-tcp.ts';
+import { bindListener, spawnNgUdp } from './control/ng-udp.ts';
+import type { CallMsg } from './messages.ts';
+import type { AnyRef } from './runtime.ts';
+import { spawnPortAllocator } from './singletons/port-allocator.ts';
+import { spawnTimeouts } from './singletons/timeouts.ts';
+
+export interface ListenAddr {
+  host: string;
+  port: number;
+}
+
+export interface DaemonOptions {
+  settings: DaemonSettings;
+  listenNg: ListenAddr[];
+  listenTcpNg: ListenAddr[];
+  log?: Logger;
+  now?: () => number;
+  /** Scan interval of the timeouts singleton (tests shorten it). */
+  timeoutScanMs?: number;
+}
+
+export interface Daemon {
+  readonly ctx: DaemonContext;
+  readonly registry: CallRegistry;
+  readonly dispatcher: NgDispatcher;
+  /** The ports the ng listeners actually bound (useful with port 0). */
+  readonly ngPorts: number[];
+  readonly tcpNgPorts: number[];
+  /** Test and operator hook: make one call's actors fail (supervision then ends that call alone). */
+  injectFault(callId: string, where: 'call' | 'media'): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const log = opts.log ?? new Logger();
+  const supervision = new SupervisionLog(log);
+  const system = start();
+  const ports = spawnPortAllocator(system, opts.settings.portMin, opts.settings.portMax, supervision);
+  const ctx: DaemonContext = {
+    settings: opts.settings,
+    log,
+    supervision,
+    counters: new Counters(),
+    ports,
+    now: opts.now ?? Date.now,
+  };
+  const registry = new CallRegistry(system, ctx);
+  const dispatcher = new NgDispatcher(ctx, registry);
+  const timeouts = spawnTimeouts(system, ctx, registry, opts.timeoutScanMs);
+  // nact 7.6 does not cascade a stop to grandchildren, so every actor with resources is stopped by name.
+  const listeners: AnyRef[] = [];
+  const ngPorts: number[] = [];
+  const tcpNgPorts: number[] = [];
+  const stopAll = () => {
+    clearInterval(timeouts.timer);
+    for (const l of listeners) stop(l);
+    for (const entry of [...registry.entries()]) stop(entry.ref);
+    stop(timeouts.ref);
+    stop(ports);
+    registry.stopShards();
+    stop(system);
+  };
+  const fail = async (what: string, error: string) => {
+    stopAll();
+    await new Promise((r) => setTimeout(r, 10));
+    throw new Error(`cannot listen on ${what}: ${error}`);
+  };
+  for (const [i, l] of opts.listenNg.entries()) {
+    const ref = spawnNgUdp(system, ctx, dispatcher, l.host, l.port, `ng-udp-${i}`);
+    listeners.push(ref);
+    const r = await bindListener(ref);
+    if (!r.ok) await fail(`${l.host}:${l.port} (ng)`, r.error);
+    else ngPorts.push(r.port);
+  }
+  for (const [i, l] of opts.listenTcpNg.entries()) {
+    const ref = spawnNgTcp(system, ctx, dispatcher, l.host, l.port, `ng-tcp-${i}`);
+    listeners.push(ref);
+    const r = await bindListener(ref);
+    if (!r.ok) await fail(`${l.host}:${l.port} (tcp-ng)`, r.error);
+    else tcpNgPorts.push(r.port);
+  }
+  return {
+    ctx,
+    registry,
+    dispatcher,
+    ngPorts,
+    tcpNgPorts,
+    injectFault(callId, where) {
+      const entry = registry.get(callId);
+      if (!entry) return false;
+      dispatch<CallMsg>(entry.ref, { kind: 'fault', where, error: `injected fault in ${where}` });
+      return true;
+    },
+    async stop() {
+      stopAll();
+      // afterStop hooks run on the next turns of the event loop: let them close sockets and free ports.
+      await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}

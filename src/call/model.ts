@@ -1,0 +1,178 @@
+/**
+ * The call model, in rtpengine's words: a Call has Monologues (one party's side, keyed by its tag, or by
+ * via-branch until a tag is known), each Monologue has CallMedia (one per m= line), and each media has two
+ * PacketStreams (RTP and RTCP), each with its local socket and the Endpoint of the party it talks to.
+ *
+ * These are plain mutable objects. The call actor owns them; the socket handlers read and update the packet
+ * path fields (endpoint learning, counters) directly, so that RTP never waits for a mailbox.
+ *
+ * Forwarding: a packet that arrives on stream S (of monologue M) is sent out of S.sink's socket to S.sink's
+ * endpoint, where S.sink is the matching stream of the monologue M is in dialogue with.
+ */
+import type { Socket } from 'node:dgram';
+import type { EndpointLearning, Family } from '../ng/request.ts';
+
+export interface Endpoint {
+  family: Family;
+  address: string;
+  port: number;
+}
+
+export interface StreamStats {
+  packets: number;
+  bytes: number;
+  errors: number;
+  /** Unix seconds of the last packet received, 0 = never. */
+  lastPacket: number;
+}
+
+export type Component = 'rtp' | 'rtcp';
+
+export interface LocalAddress {
+  /** The logical interface's name (`--interface=NAME/IP`). */
+  interfaceName: string;
+  family: Family;
+  /** The address we bind to. */
+  address: string;
+  /** The address we put into SDP. */
+  advertised: string;
+  port: number;
+}
+
+export interface PacketStream {
+  readonly component: Component;
+  local: LocalAddress | null;
+  /** Owned by the media actor; set once bound. */
+  socket: Socket | null;
+  /** From the SDP (or the SIP source address): where the party said it receives. */
+  advertised: Endpoint | null;
+  /** Where we send to now: the advertised endpoint, or the learned one. */
+  endpoint: Endpoint | null;
+  /** Unix ms of the first packet seen while learning (delayed/heuristic learning closes 3 s later). */
+  learningSince: number;
+  confirmed: boolean;
+  /** The endpoint came from a received packet rather than from the SDP. */
+  endpointFromPacket: boolean;
+  learning: EndpointLearning;
+  strictSource: boolean;
+  mediaHandover: boolean;
+  /** `asymmetric`: never learn the endpoint from received packets. */
+  asymmetric: boolean;
+  stats: StreamStats;
+  /** The stream whose socket and endpoint our received packets go out through. */
+  sink: PacketStream | null;
+}
+
+export interface CallMedia {
+  /** 1-based, as rtpengine reports it. */
+  readonly index: number;
+  type: string;
+  protocol: string;
+  /** e.g. "PCMU/8000": the first codec of the last SDP this party sent. */
+  codec: string | null;
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  rtcpMux: boolean;
+  /** Rejected (port 0) in the SDP: no sockets. */
+  rejected: boolean;
+  readonly rtp: PacketStream;
+  readonly rtcp: PacketStream;
+}
+
+export interface Monologue {
+  /** Unique key inside the call: the tag, or `branch:<via-branch>` / `untagged:<n>` before a tag is known. */
+  key: string;
+  tag: string | null;
+  viaBranch: string | null;
+  label: string | null;
+  created: number;
+  medias: CallMedia[];
+  /** The monologue this one is in dialogue with (offer/answer). */
+  peer: Monologue | null;
+  /** The logical interface its sockets are on. */
+  interfaceName: string;
+  /** State for `replace: ["SDP version"]` and origin rewriting across re-INVITEs. */
+  sdpVersion: string | null;
+  /** The last SDP this party sent, for re-INVITE comparison. */
+  lastSdp: string | null;
+  /** Set when a branch or tag was deleted (delete-delay running). */
+  deleted: boolean;
+}
+
+export type CallEndReason =
+  | 'regular'
+  | 'forced'
+  | 'timeout'
+  | 'silent-timeout'
+  | 'final-timeout'
+  | 'offer-timeout';
+
+export interface Call {
+  readonly callId: string;
+  /** Unix seconds. */
+  readonly created: number;
+  readonly createdUs: number;
+  lastSignal: number;
+  monologues: Map<string, Monologue>;
+  /** An answer has been seen (the offer-timeout no longer applies). */
+  answered: boolean;
+  /** Unix ms at which a delayed delete destroys the call; 0 = none. */
+  destroyAt: number;
+  nextUntagged: number;
+}
+
+export function newStats(): StreamStats {
+  return { packets: 0, bytes: 0, errors: 0, lastPacket: 0 };
+}
+
+export function newPacketStream(component: Component, learning: EndpointLearning): PacketStream {
+  return {
+    component,
+    local: null,
+    socket: null,
+    advertised: null,
+    endpoint: null,
+    learningSince: 0,
+    confirmed: false,
+    endpointFromPacket: false,
+    learning,
+    strictSource: false,
+    mediaHandover: false,
+    asymmetric: false,
+    stats: newStats(),
+    sink: null,
+  };
+}
+
+export function newMedia(
+  index: number,
+  type: string,
+  protocol: string,
+  learning: EndpointLearning,
+): CallMedia {
+  return {
+    index,
+    type,
+    protocol,
+    codec: null,
+    direction: 'sendrecv',
+    rtcpMux: false,
+    rejected: false,
+    rtp: newPacketStream('rtp', learning),
+    rtcp: newPacketStream('rtcp', learning),
+  };
+}
+
+/** Every stream of a monologue, for counters and socket ownership. */
+export function* streamsOf(m: Monologue): Generator<PacketStream> {
+  for (const media of m.medias) {
+    yield media.rtp;
+    yield media.rtcp;
+  }
+}
+
+export function lastPacketOf(call: Call): number {
+  let last = 0;
+  for (const m of call.monologues.values())
+    for (const s of streamsOf(m)) last = Math.max(last, s.stats.lastPacket);
+  return last;
+}

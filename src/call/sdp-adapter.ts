@@ -1,0 +1,123 @@
+/**
+ * The seam between the SDP engine (src/sdp) and the call logic: a parsed SDP as the call logic sees it, and the
+ * rewrite plan for the party an SDP is sent on to, made from that party's bound streams.
+ */
+import { NgError } from '../ng/errors.ts';
+import type { MediaFlags } from '../ng/request.ts';
+import {
+  nextOriginState,
+  parseSdp,
+  rewriteSdp,
+  SdpError,
+  type SdpMediaPlan,
+  type SdpOriginState,
+  type SdpRewritePlan,
+  type SdpSession,
+  sdpUnusableReason,
+} from '../sdp/index.ts';
+import type { Monologue } from './model.ts';
+import type { SdpView } from './sdp-view.ts';
+
+export function parseForCall(text: string): { session: SdpSession; view: SdpView } {
+  let session: SdpSession;
+  try {
+    session = parseSdp(text);
+  } catch (e) {
+    if (e instanceof SdpError) throw new NgError(e.reason);
+    throw e;
+  }
+  const unusable = sdpUnusableReason(session);
+  if (unusable) throw new NgError(unusable.reason);
+  const view: SdpView = {
+    media: session.media.map((m) => {
+      const c = m.effectiveConnection;
+      const pt = m.formats[0];
+      const rtpmap = pt !== undefined ? m.rtpmaps.get(pt) : undefined;
+      return {
+        type: m.type,
+        port: m.port,
+        protocol: m.proto,
+        connection: c ? { family: c.addrType, address: c.address } : null,
+        rtcp: m.rtcp ? { port: m.rtcp.port, address: m.rtcp.address ?? null } : null,
+        rtcpMux: m.rtcpMux,
+        direction: m.direction ?? session.direction,
+        firstCodec: rtpmap ? `${rtpmap.encoding}/${rtpmap.clockRate}` : staticCodec(pt),
+      };
+    }),
+  };
+  return { session, view };
+}
+
+const STATIC: Record<string, string> = {
+  '0': 'PCMU/8000',
+  '3': 'GSM/8000',
+  '8': 'PCMA/8000',
+  '9': 'G722/8000',
+  '18': 'G729/8000',
+};
+
+function staticCodec(pt: string | undefined): string | null {
+  return pt !== undefined ? (STATIC[pt] ?? null) : null;
+}
+
+/** Per-monologue SDP origin state lives beside the monologue, keyed by it. */
+const originStates = new WeakMap<Monologue, SdpOriginState>();
+
+/**
+ * Rewrites the SDP that `sender` sent, for `receiver`: the receiver's local ports and address go in, since the
+ * receiver's party will send its media there.
+ */
+export function renderFor(
+  session: SdpSession,
+  sender: Monologue,
+  receiver: Monologue,
+  flags: MediaFlags,
+): string {
+  const state = nextOriginState(originStates.get(sender), session);
+  originStates.set(sender, state);
+  const first = receiver.medias.find((m) => m.rtp.local !== null)?.rtp.local;
+  const family = first?.family ?? 'IP4';
+  const advertised = flags.mediaAddress ?? first?.advertised ?? '0.0.0.0';
+  const media: SdpMediaPlan[] = session.media.map((_, i) => {
+    const m = receiver.medias[i];
+    const local = m?.rtp.local;
+    if (!m || m.rejected || !local) return { rtpPort: 0, rtcpPort: 0, rtcpMux: false };
+    const mp: SdpMediaPlan = {
+      rtpPort: local.port,
+      rtcpPort: local.port + 1,
+      rtcpMux: false,
+      ...(local.advertised !== advertised && !flags.mediaAddress
+        ? { address: { family: local.family, address: local.advertised } }
+        : {}),
+      ...(flags.transportProtocol ? { proto: flags.transportProtocol } : {}),
+    };
+    return mp;
+  });
+  const r = flags.replace;
+  const plan: SdpRewritePlan = {
+    address: { family, address: advertised },
+    media,
+    replace: {
+      origin: r.has('origin'),
+      sessionConnection: r.has('session-connection'),
+      username: r.has('username'),
+      sessionName: r.has('session-name'),
+      sdpVersion: r.has('sdp-version'),
+      zeroAddress: r.has('zero-address'),
+    },
+    rtcpAttribute: flags.flags.has('no-rtcp-attribute')
+      ? 'none'
+      : flags.flags.has('full-rtcp-attribute')
+        ? 'full'
+        : 'default',
+    originalSendrecv: flags.flags.has('original-sendrecv'),
+    ...(flags.flags.has('loop-protect') && sender.tag ? { loopProtect: sender.tag } : {}),
+    origin: state,
+  };
+  try {
+    return rewriteSdp(session, plan);
+  } catch (e) {
+    if (e instanceof SdpError) throw new NgError(e.reason);
+    throw e;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The rtpengine-ts daemon: reads rtpengine's options (command line, then `[rtpengine]` config file), starts the
+ * actor system and its listeners, and stops cleanly on SIGINT/SIGTERM (every socket closed, every port freed,
+ * exit 0). Logs are JSON lines on stderr.
+ */
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { startDaemon } from '../actors/system.ts';
+import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
+import { Logger } from './log/logger.ts';
+
+const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<number> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`rtpengine-ts: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (loaded.helpText !== undefined) {
+    process.stdout.write(formatHelp('rtpengine-ts'));
+    return 0;
+  }
+  if (loaded.version) {
+    process.stdout.write(`Version: ${VERSION} (rtpengine-ts, ng protocol of rtpengine 10.5)\n`);
+    return 0;
+  }
+  const cfg = loaded.config;
+  const log = new Logger({ level: cfg.logLevel });
+  if (loaded.unimplemented.length > 0) {
+    log.warn('options accepted but not implemented yet; they have no effect', {
+      options: loaded.unimplemented,
+    });
+  }
+  if (loaded.embeddedDefaults.length > 0)
+    log.notice('using embedded defaults', { for: loaded.embeddedDefaults });
+  if (cfg.table >= 0) {
+    const why = 'in-kernel forwarding is not available in this build';
+    if (cfg.noFallback) {
+      process.stderr.write(`rtpengine-ts: --table=${cfg.table} with --no-fallback: ${why}\n`);
+      return 1;
+    }
+    log.warn('kernel forwarding unavailable, falling back to userspace forwarding', {
+      table: cfg.table,
+      why,
+    });
+  }
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({
+      settings: {
+        interfaces: cfg.interfaces.map((i) => ({ ...i })),
+        portMin: cfg.portMin,
+        portMax: cfg.portMax,
+        timeout: cfg.timeout,
+        silentTimeout: cfg.silentTimeout,
+        finalTimeout: cfg.finalTimeout,
+        offerTimeout: cfg.offerTimeout,
+        deleteDelay: cfg.deleteDelay,
+        maxSessions: cfg.maxSessions,
+        endpointLearning: cfg.endpointLearning,
+        tos: cfg.tos,
+      },
+      listenNg: cfg.listenNg.map((l) => ({ ...l })),
+      listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
+      log,
+    });
+  } catch (e) {
+    process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (cfg.pidfile) writeFileSync(cfg.pidfile, `${process.pid}\n`);
+  log.notice('rtpengine-ts started', {
+    version: VERSION,
+    ng: cfg.listenNg.map((l, i) => `${l.host}:${daemon.ngPorts[i] ?? l.port}`),
+    tcpNg: cfg.listenTcpNg.map((l, i) => `${l.host}:${daemon.tcpNgPorts[i] ?? l.port}`),
+    interfaces: cfg.interfaces,
+    ports: `${cfg.portMin}-${cfg.portMax}`,
+    forwarding: 'userspace',
+  });
+  // Anything that escapes the actors is logged, never fatal: one bad packet or call must not end the others.
+  process.on('uncaughtException', (e) => log.err('uncaught exception', { error: e }));
+  process.on('unhandledRejection', (e) => log.err('unhandled rejection', { error: e }));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.notice('shutting down', { signal, calls: daemon.registry.size });
+      const force = setTimeout(() => resolve(0), 3000);
+      daemon.stop().then(() => {
+        clearTimeout(force);
+        if (cfg.pidfile) {
+          try {
+            unlinkSync(cfg.pidfile);
+          } catch {
+            // gone already
+          }
+        }
+        resolve(0);
+      });
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`rtpengine-ts: fatal: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,251 @@
+/**
+ * Parses a decoded ng dictionary into a typed request, at the edge, so that the call actors never look at raw
+ * dictionaries. Key spellings with space, hyphen or underscore are the same key (rtpengine accepts "call-id",
+ * "call id"; "delete delay", "delete-delay", "delete_delay"); unknown keys and flags are ignored.
+ */
+import { lookupCommand, type NgCommandName } from './commands.ts';
+import { NG_REASON, NgError } from './errors.ts';
+import type { NgDict, NgValue } from './types.ts';
+
+/** Canonical spelling of a key or flag: lower case, hyphens. */
+export function canon(s: string): string {
+  return s.toLowerCase().replace(/[ _]/g, '-');
+}
+
+export type Family = 'IP4' | 'IP6';
+
+export interface Address {
+  family: Family;
+  address: string;
+}
+
+export type EndpointLearning = 'delayed' | 'immediate' | 'off' | 'heuristic';
+
+/** What an offer or answer asks for, beyond the SDP itself. */
+export interface MediaFlags {
+  flags: ReadonlySet<string>;
+  replace: ReadonlySet<string>;
+  /** `direction: [from-interface, to-interface]`. */
+  direction: readonly string[];
+  ice: string | null;
+  transportProtocol: string | null;
+  addressFamily: Family | null;
+  mediaAddress: string | null;
+  receivedFrom: Address | null;
+  endpointLearning: EndpointLearning | null;
+  rtcpMux: ReadonlySet<string>;
+  tos: number | null;
+  label: string | null;
+  deleteDelay: number | null;
+}
+
+interface CallRef {
+  callId: string;
+  fromTag: string;
+  toTag: string | null;
+  viaBranch: string | null;
+}
+
+export interface OfferRequest extends CallRef, MediaFlags {
+  command: 'offer';
+  sdp: string;
+}
+
+export interface AnswerRequest extends CallRef, MediaFlags {
+  command: 'answer';
+  sdp: string;
+  toTag: string;
+}
+
+export interface DeleteRequest {
+  command: 'delete';
+  callId: string;
+  fromTag: string | null;
+  toTag: string | null;
+  viaBranch: string | null;
+  flags: ReadonlySet<string>;
+  /** Seconds; null = the daemon's `--delete-delay`. */
+  deleteDelay: number | null;
+}
+
+export interface QueryRequest {
+  command: 'query';
+  callId: string;
+  fromTag: string | null;
+  toTag: string | null;
+}
+
+export interface ListRequest {
+  command: 'list';
+  limit: number;
+}
+
+export interface SimpleRequest {
+  command: 'ping' | 'statistics';
+}
+
+/** A command rtpengine knows that we do not carry out yet. */
+export interface UnimplementedRequest {
+  command: 'unimplemented';
+  name: NgCommandName;
+  callId: string | null;
+}
+
+export type NgRequest =
+  | OfferRequest
+  | AnswerRequest
+  | DeleteRequest
+  | QueryRequest
+  | ListRequest
+  | SimpleRequest
+  | UnimplementedRequest;
+
+export interface ParsedRequest {
+  request: NgRequest;
+  /** `supports: ["load limit"]`: limits are then answered with `result: "load limit"`. */
+  supportsLoadLimit: boolean;
+}
+
+/** A read-only view of a dictionary by canonical key. */
+class Keys {
+  readonly #m = new Map<string, NgValue>();
+  constructor(d: NgDict) {
+    for (const k of Object.keys(d)) this.#m.set(canon(k), d[k] as NgValue);
+  }
+  raw(k: string): NgValue | undefined {
+    return this.#m.get(k);
+  }
+  str(k: string): string | null {
+    const v = this.#m.get(k);
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    return null;
+  }
+  int(k: string): number | null {
+    const v = this.#m.get(k);
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number.parseInt(v, 10);
+    return null;
+  }
+  list(k: string): string[] {
+    const v = this.#m.get(k);
+    if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+    if (typeof v === 'string' && v.length > 0) return [v];
+    return [];
+  }
+}
+
+const MEDIA_KEYS_WITH_PREFIX_FLAGS: readonly [string, string][] = [
+  ['replace-', 'replace'],
+  ['rtcp-mux-', 'rtcp-mux'],
+];
+
+function parseMediaFlags(k: Keys): MediaFlags {
+  const flags = new Set<string>();
+  const replace = new Set(k.list('replace').map(canon));
+  const rtcpMux = new Set(k.list('rtcp-mux').map(canon));
+  let transportProtocol = k.str('transport-protocol');
+  let ice = k.str('ice');
+  for (const raw of k.list('flags')) {
+    const f = canon(raw);
+    let handled = false;
+    for (const [prefix, key] of MEDIA_KEYS_WITH_PREFIX_FLAGS) {
+      if (f.startsWith(prefix) && f.length > prefix.length) {
+        (key === 'replace' ? replace : rtcpMux).add(f.slice(prefix.length));
+        handled = true;
+      }
+    }
+    if (f.startsWith('ice=')) ice = raw.slice(4);
+    if (/^(rtp|udp\/tls\/rtp)\/s?avpf?$/i.test(raw)) transportProtocol = raw;
+    if (!handled) flags.add(f);
+  }
+  const af = k.str('address-family');
+  const addressFamily = af === 'IP4' || af === 'IP6' ? af : null;
+  let receivedFrom: Address | null = null;
+  const rf = k.raw('received-from');
+  if (Array.isArray(rf) && rf.length >= 2 && typeof rf[1] === 'string') {
+    receivedFrom = { family: rf[0] === 'IP6' ? 'IP6' : 'IP4', address: rf[1] };
+  }
+  const el = k.str('endpoint-learning');
+  const endpointLearning =
+    el === 'delayed' || el === 'immediate' || el === 'off' || el === 'heuristic' ? el : null;
+  return {
+    flags,
+    replace,
+    direction: k.list('direction'),
+    ice: ice === null ? null : canon(ice),
+    transportProtocol,
+    addressFamily,
+    mediaAddress: k.str('media-address'),
+    receivedFrom,
+    endpointLearning,
+    rtcpMux,
+    tos: k.int('tos'),
+    label: k.str('label'),
+    deleteDelay: k.int('delete-delay'),
+  };
+}
+
+function required(k: Keys, key: string, reason: string): string {
+  const v = k.str(key);
+  if (v === null || v === '') throw new NgError(reason);
+  return v;
+}
+
+/** Throws NgError with rtpengine's reason when the request cannot be carried out. */
+export function parseRequest(d: NgDict): ParsedRequest {
+  const k = new Keys(d);
+  const command = k.raw('command');
+  if (command === undefined) throw new NgError(NG_REASON.noCommand);
+  if (typeof command !== 'string') throw new NgError(NG_REASON.unknownCommand);
+  const info = lookupCommand(command);
+  if (!info) throw new NgError(NG_REASON.unknownCommand);
+  const supportsLoadLimit = k.list('supports').includes('load limit');
+  const wrap = (request: NgRequest): ParsedRequest => ({ request, supportsLoadLimit });
+  switch (info.wire) {
+    case 'ping':
+    case 'statistics':
+      return wrap({ command: info.wire });
+    case 'list': {
+      const limit = k.int('limit');
+      return wrap({ command: 'list', limit: limit !== null && limit >= 0 ? limit : 32 });
+    }
+    case 'offer':
+    case 'answer': {
+      const callId = required(k, 'call-id', NG_REASON.noCallId);
+      const fromTag = required(k, 'from-tag', NG_REASON.noFromTag);
+      const sdp = k.str('sdp');
+      if (sdp === null || sdp === '') throw new NgError(NG_REASON.noSdp);
+      const base = {
+        callId,
+        fromTag,
+        viaBranch: k.str('via-branch'),
+        sdp,
+        ...parseMediaFlags(k),
+      };
+      if (info.wire === 'offer') return wrap({ command: 'offer', toTag: k.str('to-tag'), ...base });
+      const toTag = k.str('to-tag');
+      if (toTag === null || toTag === '') throw new NgError(NG_REASON.noToTag);
+      return wrap({ command: 'answer', toTag, ...base });
+    }
+    case 'delete': {
+      const callId = required(k, 'call-id', NG_REASON.noCallId);
+      const flags = new Set(k.list('flags').map(canon));
+      return wrap({
+        command: 'delete',
+        callId,
+        fromTag: k.str('from-tag'),
+        toTag: k.str('to-tag'),
+        viaBranch: k.str('via-branch'),
+        flags,
+        deleteDelay: k.int('delete-delay'),
+      });
+    }
+    case 'query': {
+      const callId = required(k, 'call-id', NG_REASON.noCallId);
+      return wrap({ command: 'query', callId, fromTag: k.str('from-tag'), toTag: k.str('to-tag') });
+    }
+    default:
+      return wrap({ command: 'unimplemented', name: info.wire, callId: k.str('call-id') });
+  }
+}

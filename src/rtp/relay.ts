@@ -1,0 +1,56 @@
+/**
+ * The packet path: what a stream's socket does with each datagram it receives. It runs in the socket's
+ * 'message' handler and reads the forwarding table (the PacketStream objects the actors keep current) without
+ * any mailbox. It never throws: a bad packet is dropped and counted.
+ */
+import type { PacketStream } from '../call/model.ts';
+import { learnFrom } from './endpoint-learning.ts';
+
+/** Global counters for `statistics`: relayed packets and errors across all calls. */
+export const relayTotals = {
+  packets: 0,
+  bytes: 0,
+  errors: 0,
+  dropped: 0,
+};
+
+const MIN_RTP = 4;
+
+/** Handles one datagram received on `s`'s socket from address:port. */
+export function relayPacket(
+  s: PacketStream,
+  msg: Buffer,
+  address: string,
+  port: number,
+  family: 'IPv4' | 'IPv6',
+  nowMs: number,
+): void {
+  s.stats.lastPacket = Math.floor(nowMs / 1000);
+  if (msg.length < MIN_RTP) {
+    s.stats.errors++;
+    relayTotals.errors++;
+    return;
+  }
+  if (learnFrom(s, address, port, family === 'IPv6' ? 'IP6' : 'IP4', nowMs) === 'drop') {
+    relayTotals.dropped++;
+    return;
+  }
+  s.stats.packets++;
+  s.stats.bytes += msg.length;
+  const out = s.sink;
+  const socket = out?.socket;
+  const ep = out?.endpoint;
+  if (!out || !socket || !ep || ep.port === 0) {
+    relayTotals.dropped++;
+    return;
+  }
+  relayTotals.packets++;
+  relayTotals.bytes += msg.length;
+  try {
+    socket.send(msg, ep.port, ep.address);
+  } catch {
+    // A socket closed under us (call being torn down) or an address of the wrong family: count and go on.
+    s.stats.errors++;
+    relayTotals.errors++;
+  }
+}

@@ -1,0 +1,30 @@
+export { SDP_ERROR_REASONS, SdpError, type SdpErrorReason } from './errors.ts';
+export type {
+  SdpAddrType,
+  SdpAttribute,
+  SdpConnection,
+  SdpDirection,
+  SdpLine,
+  SdpMedia,
+  SdpOrigin,
+  SdpRtcp,
+  SdpRtpmap,
+  SdpSession,
+} from './model.ts';
+export { isZeroAddress } from './model.ts';
+export { planOptionsFromNg, type SdpNgOptions } from './ng-options.ts';
+export { parseSdp, sdpUnusableReason } from './parse.ts';
+export {
+  hostCandidates,
+  NO_REPLACE,
+  nextOriginState,
+  outgoingDirection,
+  rewriteSdp,
+  type SdpAddress,
+  type SdpIcePlan,
+  type SdpMediaPlan,
+  type SdpOriginState,
+  type SdpReplaceFlags,
+  type SdpRewritePlan,
+} from './rewrite.ts';
+export { writeSdp } from './write.ts';

@@ -1,0 +1,59 @@
+/** Starts an in-process daemon on loopback with free ports, for integration tests. */
+
+import type { DaemonSettings } from '../../actors/context.ts';
+import { type Daemon, startDaemon } from '../../actors/system.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+
+let nextRange = 41000 + (process.pid % 50) * 200;
+
+export async function testDaemon(over: Partial<DaemonSettings> = {}): Promise<Daemon> {
+  const portMin = nextRange;
+  nextRange += 200;
+  return startDaemon({
+    settings: {
+      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
+      portMin,
+      portMax: portMin + 199,
+      timeout: 60,
+      silentTimeout: 3600,
+      finalTimeout: 0,
+      offerTimeout: 3600,
+      deleteDelay: 0,
+      maxSessions: -1,
+      endpointLearning: 'delayed',
+      tos: 0,
+      ...over,
+    },
+    listenNg: [{ host: '127.0.0.1', port: 0 }],
+    listenTcpNg: [{ host: '127.0.0.1', port: 0 }],
+    log: silentLogger,
+  });
+}
+
+/** A baresip-like SDP offering PCMU on 127.0.0.1:port. */
+export function sdpFor(port: number, user = 'alice', address = '127.0.0.1'): string {
+  return [
+    'v=0',
+    `o=- 3094164730 1323670454 IN IP4 ${address}`,
+    's=-',
+    `c=IN IP4 ${address}`,
+    't=0 0',
+    'a=tool:baresip 1.0.0',
+    `m=audio ${port} RTP/AVP 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-15',
+    'a=sendrecv',
+    'a=label:1',
+    `a=ssrc:3312579483 cname:sip:${user}@127.0.0.1`,
+    'a=ptime:20',
+    '',
+  ].join('\r\n');
+}
+
+/** The port of the first m= line of an SDP. */
+export function mediaPort(sdp: string): number {
+  const m = /^m=\S+ (\d+)/m.exec(sdp);
+  if (!m?.[1]) throw new Error('no m= line');
+  return Number(m[1]);
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CookieCache, CookieFailedError } from '../../../src/ng/cookie-cache.ts';
+
+function fakeClock(start = 1_000_000) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('ng cookie cache', () => {
+  test('a duplicate arriving while the command runs waits for it, and the command runs once', async () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    const gate = deferred<Buffer>();
+    let runs = 0;
+    const command = () => {
+      runs++;
+      return gate.promise;
+    };
+    const first = cache.run('c1', command);
+    const duplicate = cache.run('c1', command);
+    assert.equal(cache.lookup('c1').state, 'pending');
+    gate.resolve(Buffer.from('reply-1'));
+    const [a, b] = await Promise.all([first, duplicate]);
+    assert.equal(runs, 1);
+    assert.equal(a.cached, false);
+    assert.equal(b.cached, true);
+    assert.equal(b.reply.toString(), 'reply-1');
+    const later = await cache.run('c1', command);
+    assert.equal(runs, 1, 'a retransmission after completion is answered from the cache');
+    assert.equal(later.cached, true);
+    assert.equal(later.reply.toString(), 'reply-1');
+  });
+
+  test('different cookies run independently', async () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    const a = await cache.run('a', async () => Buffer.from('A'));
+    const b = await cache.run('b', async () => Buffer.from('B'));
+    assert.equal(a.reply.toString() + b.reply.toString(), 'AB');
+    assert.equal(cache.size, 2);
+  });
+
+  test('a reply lives at least one and less than two generations (30-60 s)', () => {
+    const clock = fakeClock();
+    const cache = new CookieCache({ generationMs: 30_000, now: clock.now });
+    cache.begin('early');
+    cache.complete('early', Buffer.from('E'));
+    clock.advance(29_999);
+    cache.begin('late');
+    cache.complete('late', Buffer.from('L'));
+    clock.advance(1); // first swap: both move to the previous generation
+    assert.equal(cache.lookup('early').state, 'done');
+    assert.equal(cache.lookup('late').state, 'done');
+    clock.advance(29_999); // 59.999 s after 'early'
+    assert.equal(cache.lookup('early').state, 'done');
+    clock.advance(1); // second swap: 60 s after 'early', 30 s after 'late'
+    assert.equal(cache.lookup('early').state, 'absent');
+    assert.equal(cache.lookup('late').state, 'absent');
+    assert.equal(cache.size, 0);
+  });
+
+  test('after a long idle period both generations are gone, and the swap grid is kept', () => {
+    const clock = fakeClock();
+    const cache = new CookieCache({ generationMs: 30_000, now: clock.now });
+    cache.complete('x', Buffer.from('X'));
+    clock.advance(10 * 30_000 + 5_000);
+    assert.equal(cache.lookup('x').state, 'absent');
+    cache.complete('y', Buffer.from('Y'));
+    clock.advance(25_000); // the next grid swap (at 11 generations) moves 'y' to previous
+    assert.equal(cache.lookup('y').state, 'done');
+    clock.advance(30_000);
+    assert.equal(cache.lookup('y').state, 'absent');
+  });
+
+  test('a request still running never ages out', async () => {
+    const clock = fakeClock();
+    const cache = new CookieCache({ generationMs: 30_000, now: clock.now });
+    cache.begin('slow');
+    clock.advance(120_000);
+    const found = cache.lookup('slow');
+    assert.equal(found.state, 'pending');
+    cache.complete('slow', Buffer.from('S'));
+    assert.equal(found.state === 'pending' && (await found.wait).toString(), 'S');
+  });
+
+  test('a failed command rejects its waiting duplicates and a retransmission runs it again', async () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    const gate = deferred<Buffer>();
+    let runs = 0;
+    const first = cache.run('c', () => {
+      runs++;
+      return gate.promise;
+    });
+    const duplicate = cache.run('c', async () => Buffer.from('never'));
+    gate.reject(new Error('boom'));
+    await assert.rejects(first, /boom/);
+    await assert.rejects(duplicate, CookieFailedError);
+    assert.equal(cache.lookup('c').state, 'absent');
+    const retry = await cache.run('c', async () => {
+      runs++;
+      return Buffer.from('ok');
+    });
+    assert.equal(runs, 2);
+    assert.equal(retry.cached, false);
+  });
+
+  test('fail with nobody waiting rejects nothing (no unhandled rejection)', () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    cache.begin('c');
+    cache.fail('c');
+    assert.equal(cache.size, 0);
+  });
+
+  test('beginning a cookie that is already in flight is a caller error', () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    cache.begin('c');
+    assert.throws(() => cache.begin('c'), /already in flight/);
+  });
+
+  test('memory is bounded: a generation over its byte cap is swapped early', () => {
+    const clock = fakeClock();
+    const cache = new CookieCache({ now: clock.now, maxBytesPerGeneration: 10_000 });
+    const reply = Buffer.alloc(1000);
+    for (let i = 0; i < 1000; i++) cache.complete(`cookie-${i}`, reply);
+    // Each entry is estimated at ~1.1 kB, so at most about two caps' worth stays.
+    assert.ok(cache.size <= 20, `size ${cache.size}`);
+    assert.equal(cache.lookup('cookie-999').state, 'done', 'the newest reply is kept');
+    assert.equal(cache.lookup('cookie-0').state, 'absent', 'the oldest reply was dropped');
+  });
+});
