@@ -36,6 +36,12 @@ export function messageKind(msg: unknown): string | null {
 
 type Decide = SupervisionDecision;
 
+const ORIGIN = new WeakMap<object, string>();
+
+function originOf(err: unknown): string | undefined {
+  return err !== null && typeof err === 'object' ? ORIGIN.get(err) : undefined;
+}
+
 /**
  * Builds an nact onCrash function that records the failure and maps our decision name to nact's symbol.
  * `onFailedMessage` lets the failing actor answer the message it was handling, so a client never waits for a
@@ -60,13 +66,21 @@ export function supervise<Msg>(opts: {
     } catch {
       // answering the failed message is best effort
     }
-    opts.log.record({
-      path: ctx.path.toString(),
-      callId: opts.callId?.(msg) ?? null,
-      message: messageKind(msg),
-      error: describeError(err),
-      decision,
-    });
+    const here = ctx.path.toString();
+    // An escalation is recorded once, by the supervisor that finally decides, naming where it started.
+    const origin = originOf(err) ?? here;
+    if (decision === 'escalate') {
+      if (err) ORIGIN.set(err, origin);
+    } else {
+      opts.log.record({
+        path: origin,
+        decidedBy: here,
+        callId: opts.callId?.(msg) ?? null,
+        message: messageKind(msg),
+        error: describeError(err),
+        decision,
+      });
+    }
     switch (decision) {
       case 'stop':
         return ctx.stop as symbol;

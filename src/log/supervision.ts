@@ -8,8 +8,10 @@ export type SupervisionDecision = 'stop' | 'restart' | 'resume' | 'escalate';
 
 export interface SupervisionRecord {
   event: 'actor.crash';
-  /** The actor's path in the hierarchy, e.g. `/calls/shard-12/call-5`. */
+  /** The path of the actor that failed, e.g. `/shard-12/call-5/monologue-0/media-1`. */
   path: string;
+  /** The path of the supervisor that decided (the failed actor itself, or the ancestor it escalated to). */
+  decidedBy: string;
   /** The call the actor belongs to, when it belongs to one. */
   callId: string | null;
   /** What the actor was handling when it failed (the message's kind), when known. */
