@@ -14,9 +14,16 @@ import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
 import { NOT_FOUND_WARNING } from '../calls/call.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
-import type { CallMsg, CallReply } from '../messages.ts';
+import type { CallMsg, CallReply, PortMsg } from '../messages.ts';
 import { ask } from '../runtime.ts';
 import { statisticsReply } from './statistics.ts';
+
+/** rtpengine counts requests per proxy IP address, without the port. */
+function hostOf(from: string): string {
+  if (from.startsWith('[')) return from.slice(1, from.indexOf(']'));
+  const colon = from.lastIndexOf(':');
+  return colon > 0 ? from.slice(0, colon) : from;
+}
 
 export class NgDispatcher {
   readonly cookies: CookieCache;
@@ -50,15 +57,16 @@ export class NgDispatcher {
   }
 
   async #execute(cookie: string, encoding: NgEncoding, dict: NgDict, from: string): Promise<Buffer> {
+    const started = performance.now();
     let reply: NgDict;
     let loadLimit = false;
+    let failed = false;
     try {
       const { request, supportsLoadLimit } = parseRequest(dict);
       loadLimit = supportsLoadLimit;
-      const name = typeof dict.command === 'string' ? dict.command : '';
-      this.ctx.counters.countRequest(from, lookupCommand(name)?.statsName ?? name);
       reply = await this.#route(request);
     } catch (e) {
+      failed = true;
       this.ctx.counters.ngErrors++;
       if (e instanceof NgLoadLimit) {
         reply = loadLimit
@@ -71,6 +79,14 @@ export class NgDispatcher {
         reply = { result: 'error', 'error-reason': NG_REASON.internal };
       }
     }
+    const info = typeof dict.command === 'string' ? lookupCommand(dict.command) : undefined;
+    if (info)
+      this.ctx.counters.countRequest(
+        hostOf(from),
+        info.statsName,
+        (performance.now() - started) / 1000,
+        failed,
+      );
     return encodeNgReply(cookie, encoding, reply);
   }
 
@@ -81,7 +97,17 @@ export class NgDispatcher {
       case 'list':
         return { calls: this.registry.callIds(req.limit), result: 'ok' };
       case 'statistics':
-        return { statistics: statisticsReply(this.ctx, this.registry), result: 'ok' };
+        return {
+          statistics: statisticsReply(
+            this.ctx,
+            this.registry,
+            await ask<PortMsg, { used: number; free: number; capacity: number }>(this.ctx.ports, (reply) => ({
+              kind: 'usage',
+              reply,
+            })),
+          ),
+          result: 'ok',
+        };
       case 'unimplemented':
         throw new NgError(`Command '${req.name}' is not implemented in rtpengine-ts yet`);
       case 'offer':

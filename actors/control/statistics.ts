@@ -1,36 +1,65 @@
 /**
  * The `statistics` reply (the same tree as rtpengine-ctl's `list jsonstats`), built from the counters and the
- * registry on demand.
+ * registry on demand, with rtpengine 10.5's keys and value types (some of its figures are strings).
  */
-import type { NgDict } from '../../src/ng/types.ts';
+import { NG_COMMANDS } from '../../src/ng/commands.ts';
+import type { NgDict, NgValue } from '../../src/ng/types.ts';
 import { relayTotals } from '../../src/rtp/relay.ts';
+import type { CommandCounters } from '../../src/stats/counters.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 
-export function statisticsReply(ctx: DaemonContext, registry: CallRegistry): NgDict {
+const IMPLEMENTED_IN_10_5 = NG_COMMANDS.map((c) => c.statsName);
+const fixed6 = (n: number) => n.toFixed(6);
+
+function commandCounts(c: CommandCounters, withDurations: boolean): NgDict {
+  const d: NgDict = {};
+  for (const name of IMPLEMENTED_IN_10_5) {
+    d[`${name}count`] = c.count[name] ?? 0;
+    if (withDurations) d[`${name}duration`] = fixed6(c.seconds[name] ?? 0);
+  }
+  return d;
+}
+
+export function statisticsReply(
+  ctx: DaemonContext,
+  registry: CallRegistry,
+  ports: { used: number; free: number; capacity: number },
+): NgDict {
   const c = ctx.counters;
-  const uptime = Math.floor((ctx.now() - c.started) / 1000);
   const closed = c.closedTotal;
-  const proxies: NgDict[] = [];
+  const totalSeconds = c.totalCallDurationMs / 1000;
+  const proxies: NgValue[] = [];
   for (const [proxy, counts] of c.proxies) {
-    const p: NgDict = { proxy };
-    for (const [k, v] of Object.entries(counts)) p[`${k.toLowerCase()}count`] = v;
-    proxies.push(p);
+    proxies.push({ proxy, ...commandCounts(counts, true), errorcount: counts.errors });
   }
   const totals: NgDict = {};
-  for (const [k, v] of Object.entries(c.requests)) totals[`total${k.toLowerCase()}count`] = v;
+  for (const [k, v] of Object.entries(commandCounts(c.requests, false))) totals[`total${k}`] = v;
+  let userspaceMedia = 0;
+  for (const entry of registry.entries())
+    for (const m of entry.call.monologues.values())
+      for (const media of m.medias) if (media.rtp.socket) userspaceMedia++;
   return {
     currentstatistics: {
       sessionsown: registry.size,
       sessionsforeign: 0,
       sessionstotal: registry.size,
       transcodedmedia: 0,
+      packetrate_user: 0,
+      byterate_user: 0,
+      errorrate_user: 0,
+      packetrate_kernel: 0,
+      byterate_kernel: 0,
+      errorrate_kernel: 0,
       packetrate: 0,
       byterate: 0,
       errorrate: 0,
+      media_userspace: userspaceMedia,
+      media_kernel: 0,
+      media_mixed: 0,
     },
     totalstatistics: {
-      uptime,
+      uptime: String(Math.floor((ctx.now() - c.started) / 1000)),
       managedsessions: c.managedSessions,
       rejectedsessions: c.rejectedSessions,
       timeoutsessions: c.closed.timeout,
@@ -39,14 +68,35 @@ export function statisticsReply(ctx: DaemonContext, registry: CallRegistry): NgD
       offertimeoutsessions: c.closed['offer-timeout'],
       regularterminatedsessions: c.closed.regular,
       forcedterminatedsessions: c.closed.forced,
+      relayedpackets_user: relayTotals.packets,
+      relayedpacketerrors_user: relayTotals.errors,
+      relayedbytes_user: relayTotals.bytes,
+      relayedpackets_kernel: 0,
+      relayedpacketerrors_kernel: 0,
+      relayedbytes_kernel: 0,
       relayedpackets: relayTotals.packets,
       relayedpacketerrors: relayTotals.errors,
+      relayedbytes: relayTotals.bytes,
+      avgcallduration: fixed6(closed > 0 ? totalSeconds / closed : 0),
+      totalcallsduration: fixed6(totalSeconds),
+      // rtpengine-ts additions, for fault analysis: dropped packets, bad control input, actor failures
       droppedpackets: relayTotals.dropped,
-      avgcallduration: closed > 0 ? Math.round(c.totalCallDurationMs / closed) / 1000 : 0,
       ngerrors: c.ngErrors,
       ngdropped: c.ngDropped,
       actorfailures: ctx.supervision.count,
     },
     controlstatistics: { proxies, ...totals },
+    interfaces: ctx.settings.interfaces.map((i) => ({
+      name: i.name,
+      address: i.address,
+      ports: {
+        min: ctx.settings.portMin,
+        max: ctx.settings.portMax,
+        used: ports.used * 2,
+        free: ports.free * 2,
+        totals: ports.capacity * 2,
+      },
+    })),
+    transcoders: [],
   };
 }

@@ -5,38 +5,39 @@
  */
 export interface NgCommandInfo {
   readonly wire: string;
+  /** The key rtpengine's `statistics` uses for it (`offercount`, `statscount`, ...). */
   readonly statsName: string;
   readonly implemented: boolean;
   /** Commands addressed to one call: routed to that call's actor. */
   readonly callScoped: boolean;
 }
 
+/** In rtpengine 10.5's order, which its `statistics` reply follows. */
 export const NG_COMMANDS = [
-  { wire: 'ping', statsName: 'Ping', implemented: true, callScoped: false },
-  { wire: 'offer', statsName: 'Offer', implemented: true, callScoped: true },
-  { wire: 'answer', statsName: 'Answer', implemented: true, callScoped: true },
-  { wire: 'delete', statsName: 'Delete', implemented: true, callScoped: true },
-  { wire: 'query', statsName: 'Query', implemented: true, callScoped: true },
-  { wire: 'list', statsName: 'List', implemented: true, callScoped: false },
-  { wire: 'statistics', statsName: 'Statistics', implemented: true, callScoped: false },
-  { wire: 'start recording', statsName: 'StartRec', implemented: false, callScoped: true },
-  { wire: 'stop recording', statsName: 'StopRec', implemented: false, callScoped: true },
-  { wire: 'pause recording', statsName: 'PauseRec', implemented: false, callScoped: true },
-  { wire: 'start forwarding', statsName: 'StartFwd', implemented: false, callScoped: true },
-  { wire: 'stop forwarding', statsName: 'StopFwd', implemented: false, callScoped: true },
-  { wire: 'block DTMF', statsName: 'BlkDTMF', implemented: false, callScoped: true },
-  { wire: 'unblock DTMF', statsName: 'UnblkDTMF', implemented: false, callScoped: true },
-  { wire: 'block media', statsName: 'BlkMedia', implemented: false, callScoped: true },
-  { wire: 'unblock media', statsName: 'UnblkMedia', implemented: false, callScoped: true },
-  { wire: 'silence media', statsName: 'SilenceMedia', implemented: false, callScoped: true },
-  { wire: 'unsilence media', statsName: 'UnsilenceMedia', implemented: false, callScoped: true },
-  { wire: 'play media', statsName: 'PlayMedia', implemented: false, callScoped: true },
-  { wire: 'stop media', statsName: 'StopMedia', implemented: false, callScoped: true },
-  { wire: 'play DTMF', statsName: 'PlayDTMF', implemented: false, callScoped: true },
-  { wire: 'publish', statsName: 'Pub', implemented: false, callScoped: true },
-  { wire: 'subscribe request', statsName: 'SubReq', implemented: false, callScoped: true },
-  { wire: 'subscribe answer', statsName: 'SubAns', implemented: false, callScoped: true },
-  { wire: 'unsubscribe', statsName: 'Unsub', implemented: false, callScoped: true },
+  { wire: 'ping', statsName: 'ping', implemented: true, callScoped: false },
+  { wire: 'offer', statsName: 'offer', implemented: true, callScoped: true },
+  { wire: 'answer', statsName: 'answer', implemented: true, callScoped: true },
+  { wire: 'delete', statsName: 'delete', implemented: true, callScoped: true },
+  { wire: 'query', statsName: 'query', implemented: true, callScoped: true },
+  { wire: 'list', statsName: 'list', implemented: true, callScoped: false },
+  { wire: 'start recording', statsName: 'startrec', implemented: false, callScoped: true },
+  { wire: 'stop recording', statsName: 'stoprec', implemented: false, callScoped: true },
+  { wire: 'start forwarding', statsName: 'startfwd', implemented: false, callScoped: true },
+  { wire: 'stop forwarding', statsName: 'stopfwd', implemented: false, callScoped: true },
+  { wire: 'block DTMF', statsName: 'blkdtmf', implemented: false, callScoped: true },
+  { wire: 'unblock DTMF', statsName: 'unblkdtmf', implemented: false, callScoped: true },
+  { wire: 'block media', statsName: 'blkmedia', implemented: false, callScoped: true },
+  { wire: 'unblock media', statsName: 'unblkmedia', implemented: false, callScoped: true },
+  { wire: 'play media', statsName: 'playmedia', implemented: false, callScoped: true },
+  { wire: 'stop media', statsName: 'stopmedia', implemented: false, callScoped: true },
+  { wire: 'play DTMF', statsName: 'playdtmf', implemented: false, callScoped: true },
+  { wire: 'statistics', statsName: 'stats', implemented: true, callScoped: false },
+  { wire: 'silence media', statsName: 'slnmedia', implemented: false, callScoped: true },
+  { wire: 'unsilence media', statsName: 'unslnmedia', implemented: false, callScoped: true },
+  { wire: 'publish', statsName: 'pub', implemented: false, callScoped: true },
+  { wire: 'subscribe request', statsName: 'subreq', implemented: false, callScoped: true },
+  { wire: 'subscribe answer', statsName: 'subans', implemented: false, callScoped: true },
+  { wire: 'unsubscribe', statsName: 'unsub', implemented: false, callScoped: true },
 ] as const satisfies readonly NgCommandInfo[];
 
 export type NgCommandName = (typeof NG_COMMANDS)[number]['wire'];

@@ -4,8 +4,15 @@
  */
 import type { CallEndReason } from '../call/model.ts';
 
-export interface ControlCounters {
-  [command: string]: number;
+/** Per command (by its statistics name): how many requests, and the seconds spent answering them. */
+export interface CommandCounters {
+  count: Record<string, number>;
+  seconds: Record<string, number>;
+  errors: number;
+}
+
+function newCommandCounters(): CommandCounters {
+  return { count: Object.create(null), seconds: Object.create(null), errors: 0 };
 }
 
 export class Counters {
@@ -21,22 +28,25 @@ export class Counters {
     'offer-timeout': 0,
   };
   totalCallDurationMs = 0;
-  /** ng requests per command name, and errors. */
-  readonly requests: ControlCounters = Object.create(null);
+  /** ng requests of every proxy together. */
+  readonly requests: CommandCounters = newCommandCounters();
   ngErrors = 0;
   /** Datagrams on the control port that were not ng messages at all. */
   ngDropped = 0;
-  /** Per proxy address: requests per command (controlstatistics). */
-  readonly proxies = new Map<string, ControlCounters>();
+  /** Per proxy IP address (controlstatistics). */
+  readonly proxies = new Map<string, CommandCounters>();
 
-  countRequest(proxy: string, statsName: string): void {
-    this.requests[statsName] = (this.requests[statsName] ?? 0) + 1;
+  countRequest(proxy: string, statsName: string, seconds: number, failed: boolean): void {
     let p = this.proxies.get(proxy);
     if (!p) {
-      p = Object.create(null) as ControlCounters;
+      p = newCommandCounters();
       this.proxies.set(proxy, p);
     }
-    p[statsName] = (p[statsName] ?? 0) + 1;
+    for (const c of [this.requests, p]) {
+      c.count[statsName] = (c.count[statsName] ?? 0) + 1;
+      c.seconds[statsName] = (c.seconds[statsName] ?? 0) + seconds;
+      if (failed) c.errors++;
+    }
   }
 
   callClosed(reason: CallEndReason, durationMs: number): void {
