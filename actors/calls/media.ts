@@ -20,6 +20,7 @@ interface MediaState {
 }
 
 const BIND_ATTEMPTS = 16;
+const PORT_QUARANTINE_MS = 30_000;
 
 function attach(ctx: DaemonContext, s: PacketStream): void {
   const sock = s.socket;
@@ -64,8 +65,16 @@ async function open(ctx: DaemonContext, state: MediaState, local: InterfaceSpec)
       attach(ctx, media.rtp);
       attach(ctx, media.rtcp);
       return { ok: true };
-    } catch {
-      // Taken by someone outside our allocator: leave it marked used and try the next pair.
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE') {
+        // Not this port's fault (e.g. EMFILE, out of file descriptors): give it back and fail this request.
+        dispatch(ctx.ports, { kind: 'release', port });
+        ctx.log.warn('cannot bind media socket', { address: local.address, port, error: code ?? String(e) });
+        return { ok: false, reason: NG_REASON.outOfPorts };
+      }
+      // Taken by a process outside our allocator: keep it out of rotation for a while, then try it again.
+      setTimeout(() => dispatch(ctx.ports, { kind: 'release', port }), PORT_QUARANTINE_MS).unref();
     }
   }
   return { ok: false, reason: NG_REASON.outOfPorts };

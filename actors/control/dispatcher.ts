@@ -25,8 +25,22 @@ function hostOf(from: string): string {
   return colon > 0 ? from.slice(0, colon) : from;
 }
 
+/**
+ * The encoding of a frame that failed to decode: rtpengine 10.5 answers a body that starts like JSON in JSON
+ * (even when the JSON is broken), anything else in bencode.
+ */
+function frameEncoding(buf: Buffer): NgEncoding {
+  const space = buf.indexOf(0x20);
+  return space >= 0 && buf[space + 1] === 0x7b ? 'json' : 'bencode';
+}
+
 export class NgDispatcher {
   readonly cookies: CookieCache;
+  /**
+   * Calls this dispatcher has told to terminate but that the registry still lists until their actor's
+   * afterStop runs: a message sent to them in that window would never be answered, so they count as gone.
+   */
+  readonly #ending = new WeakSet<object>();
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -44,7 +58,10 @@ export class NgDispatcher {
         return null;
       }
       this.ctx.counters.ngErrors++;
-      return encodeNgReply(parsed.cookie, 'bencode', { result: 'error', 'error-reason': parsed.reason });
+      return encodeNgReply(parsed.cookie, frameEncoding(buf), {
+        result: 'error',
+        'error-reason': parsed.reason,
+      });
     }
     const { cookie, encoding, dict } = parsed;
     try {
@@ -115,6 +132,7 @@ export class NgDispatcher {
       case 'delete':
       case 'query': {
         let entry = this.registry.get(req.callId);
+        if (entry && this.#ending.has(entry)) entry = undefined;
         let created = false;
         if (!entry) {
           if (req.command === 'delete') {
@@ -137,7 +155,10 @@ export class NgDispatcher {
         );
         if (!r.ok) {
           // A call whose very first offer failed has nothing in it: do not leave it waiting for a timeout.
-          if (created) dispatch(entry.ref, { kind: 'terminate', reason: 'forced' });
+          if (created) {
+            this.#ending.add(entry);
+            dispatch(entry.ref, { kind: 'terminate', reason: 'forced' });
+          }
           throw new NgError(r.reason);
         }
         return { ...r.dict, result: 'ok' };
