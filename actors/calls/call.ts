@@ -30,8 +30,11 @@ export interface CallState {
   endReason: CallEndReason;
 }
 
-/** What the call tells its owner (the registry) when it is gone. */
-export type CallGone = (callId: string, reason: CallEndReason, durationMs: number) => void;
+/** What the call tells its owner (the registry): that it stops taking requests, and that it is gone. */
+export interface CallOwner {
+  retire(): void;
+  gone(reason: CallEndReason, durationMs: number): void;
+}
 
 export const NOT_FOUND_WARNING = "Call-ID not found or tags didn't match";
 
@@ -152,6 +155,7 @@ function deleteCmd(
 }
 
 async function handleNg(
+  owner: CallOwner,
   self: Ref<CallMsg>,
   ctx: DaemonContext,
   state: CallState,
@@ -186,11 +190,12 @@ async function handleNg(
     if (!(e instanceof NgError)) throw e;
     reply = { ok: false, reason: e.reason };
   }
-  msg.reply(reply);
   if (endNow) {
     state.endReason = 'regular';
-    stop(self);
+    owner.retire();
   }
+  msg.reply(reply);
+  if (endNow) stop(self);
 }
 
 export function spawnCall(
@@ -198,17 +203,18 @@ export function spawnCall(
   ctx: DaemonContext,
   call: Call,
   name: string,
-  gone: CallGone,
+  owner: CallOwner,
 ): Ref<CallMsg> {
   return spawn(
     shard,
     async (state: CallState, msg: CallMsg, actx) => {
       switch (msg.kind) {
         case 'ng':
-          await handleNg(actx.self, ctx, state, msg);
+          await handleNg(owner, actx.self, ctx, state, msg);
           break;
         case 'terminate':
           state.endReason = msg.reason;
+          owner.retire();
           stop(actx.self);
           break;
         case 'fault':
@@ -229,17 +235,26 @@ export function spawnCall(
         nextMonologue: 0,
         endReason: 'forced',
       } satisfies CallState,
-      afterStop: (state: CallState) => {
+      afterStop: (state: CallState, stopped) => {
+        // Requests that queued up behind the one that ended the call are answered, never left waiting.
+        for (const queued of stopped.mailbox as unknown as { message: CallMsg }[]) {
+          if (queued.message?.kind === 'ng')
+            queued.message.reply({ ok: false, reason: NG_REASON.unknownCallId });
+        }
         for (const m of state.call.monologues.values())
           for (const media of m.medias) releaseMedia(ctx, media);
-        gone(call.callId, state.endReason, ctx.now() - call.created * 1000);
+        owner.retire();
+        owner.gone(state.endReason, ctx.now() - call.created * 1000);
       },
       // A failure anywhere in this call ends this call alone: its children stop, their sockets close and
       // their ports go back to the allocator; every other call goes on.
       onCrash: supervise<CallMsg>({
         log: ctx.supervision,
         callId: () => call.callId,
-        decide: () => 'stop',
+        decide: () => {
+          owner.retire();
+          return 'stop';
+        },
         onFailedMessage: (msg) => {
           if (msg?.kind === 'ng') msg.reply({ ok: false, reason: NG_REASON.internal });
         },

@@ -85,18 +85,27 @@ export class CallRegistry {
       nextUntagged: 0,
     };
     const shard = this.#shards[hash(callId) % this.#shards.length]!;
-    const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, (id, reason, durationMs) =>
-      this.#gone(id, ref, reason, durationMs),
-    );
+    const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, {
+      retire: () => this.retire(callId, ref),
+      gone: (reason, durationMs) => this.#gone(callId, ref, reason, durationMs),
+    });
     const entry: CallEntry = { callId, ref, call };
     this.#calls.set(callId, entry);
     this.ctx.counters.managedSessions++;
     return entry;
   }
 
-  #gone(callId: string, ref: Ref<CallMsg>, reason: CallEndReason, durationMs: number): void {
+  /**
+   * Takes a call out of routing the moment it decides to end, before its actor has finished stopping, so no
+   * request is sent to an actor that will never answer. Idempotent; a newer call with the same id is kept.
+   */
+  retire(callId: string, ref: Ref<CallMsg>): void {
     const entry = this.#calls.get(callId);
     if (entry && entry.ref === ref) this.#calls.delete(callId);
+  }
+
+  #gone(callId: string, ref: Ref<CallMsg>, reason: CallEndReason, durationMs: number): void {
+    this.retire(callId, ref);
     this.ctx.counters.callClosed(reason, durationMs);
     this.ctx.log.info('call closed', { callId, reason });
   }

@@ -36,11 +36,6 @@ function frameEncoding(buf: Buffer): NgEncoding {
 
 export class NgDispatcher {
   readonly cookies: CookieCache;
-  /**
-   * Calls this dispatcher has told to terminate but that the registry still lists until their actor's
-   * afterStop runs: a message sent to them in that window would never be answered, so they count as gone.
-   */
-  readonly #ending = new WeakSet<object>();
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -132,7 +127,6 @@ export class NgDispatcher {
       case 'delete':
       case 'query': {
         let entry = this.registry.get(req.callId);
-        if (entry && this.#ending.has(entry)) entry = undefined;
         let created = false;
         if (!entry) {
           if (req.command === 'delete') {
@@ -156,7 +150,7 @@ export class NgDispatcher {
         if (!r.ok) {
           // A call whose very first offer failed has nothing in it: do not leave it waiting for a timeout.
           if (created) {
-            this.#ending.add(entry);
+            this.registry.retire(req.callId, entry.ref);
             dispatch(entry.ref, { kind: 'terminate', reason: 'forced' });
           }
           throw new NgError(r.reason);

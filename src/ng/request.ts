@@ -121,6 +121,11 @@ class Keys {
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     return null;
   }
+  /** A byte string only: rtpengine treats an integer or a list where it wants a string as missing. */
+  text(k: string): string | null {
+    const v = this.#m.get(k);
+    return typeof v === 'string' ? v : null;
+  }
   int(k: string): number | null {
     const v = this.#m.get(k);
     if (typeof v === 'number' && Number.isInteger(v)) return v;
@@ -187,7 +192,7 @@ function parseMediaFlags(k: Keys): MediaFlags {
 }
 
 function required(k: Keys, key: string, reason: string): string {
-  const v = k.str(key);
+  const v = k.text(key);
   if (v === null || v === '') throw new NgError(reason);
   return v;
 }
@@ -197,7 +202,8 @@ export function parseRequest(d: NgDict): ParsedRequest {
   const k = new Keys(d);
   const command = k.raw('command');
   if (command === undefined) throw new NgError(NG_REASON.noCommand);
-  if (typeof command !== 'string') throw new NgError(NG_REASON.unknownCommand);
+  // rtpengine 10.5 answers a non-string command as if there were none.
+  if (typeof command !== 'string') throw new NgError(NG_REASON.noCommand);
   const info = lookupCommand(command);
   if (!info) throw new NgError(NG_REASON.unknownCommand);
   const supportsLoadLimit = k.list('supports').includes('load limit');
@@ -212,10 +218,10 @@ export function parseRequest(d: NgDict): ParsedRequest {
     }
     case 'offer':
     case 'answer': {
+      // rtpengine 10.5 checks the SDP before the call-id and tags: the first missing one names the error.
+      const sdp = required(k, 'sdp', NG_REASON.noSdp);
       const callId = required(k, 'call-id', NG_REASON.noCallId);
       const fromTag = required(k, 'from-tag', NG_REASON.noFromTag);
-      const sdp = k.str('sdp');
-      if (sdp === null || sdp === '') throw new NgError(NG_REASON.noSdp);
       const base = {
         callId,
         fromTag,
@@ -224,8 +230,7 @@ export function parseRequest(d: NgDict): ParsedRequest {
         ...parseMediaFlags(k),
       };
       if (info.wire === 'offer') return wrap({ command: 'offer', toTag: k.str('to-tag'), ...base });
-      const toTag = k.str('to-tag');
-      if (toTag === null || toTag === '') throw new NgError(NG_REASON.noToTag);
+      const toTag = required(k, 'to-tag', NG_REASON.noToTag);
       return wrap({ command: 'answer', toTag, ...base });
     }
     case 'delete': {
