@@ -46,7 +46,7 @@ let end = 0;
  *
  * - Byte strings decode to latin1 strings (one char per byte), integers to numbers.
  * - Dictionaries are `Object.create(null)` objects; keys may come in any order (Kamailio does not sort
- *   them). A duplicate key keeps its first position and takes the last value ("last wins").
+ *   them). A duplicate key keeps its first value, as rtpengine 10.5 does ("first wins").
  * - Throws `BencodeError` on truncation, trailing bytes, leading zeros (`i03e`, `i-0e`, `03:abc`),
  *   non-integers, integers beyond Number.MAX_SAFE_INTEGER, lengths past the end, nesting deeper than
  *   `MAX_BENCODE_DEPTH`, and dictionary keys that are not byte strings.
@@ -90,7 +90,9 @@ function decodeDict(depth: number): NgDict {
     }
     if (c < CH_0 || c > CH_9) throw new BencodeError('dictionary key is not a byte string', pos);
     const key = decodeString();
-    dict[key] = decodeValue(depth);
+    const value = decodeValue(depth);
+    // rtpengine 10.5 reads the first of two equal keys; so do we.
+    if (!(key in dict)) dict[key] = value;
   }
 }
 

@@ -329,17 +329,19 @@ describe('ng frames', () => {
     await assertHealthy(live, 'after malformed frames');
   });
 
-  // rtpengine 10.5's decoder is lenient in ways src/ng/frame.ts deliberately is not; recorded here as todo.
+  test('the first of two duplicate keys wins, as in rtpengine 10.5', async () => {
+    const body = 'd7:command4:ping7:command5:offere';
+    if (oracle) assert.equal(await oracle.ng.ask(cookie(), body), PONG, 'rtpengine');
+    assert.equal(await raw.ask(cookie(), body), PONG);
+  });
+
+  // rtpengine 10.5's decoder is lenient in ways src/ng/frame.ts deliberately is not (the design asks for a
+  // strict decoder facing the network); recorded here as todo so the difference stays visible.
   const lenient: { name: string; body: string; expected: string }[] = [
     { name: 'bytes after the dictionary are ignored', body: 'd7:command4:pingexyz', expected: PONG },
     { name: 'a missing final e is forgiven', body: 'd7:command4:ping', expected: PONG },
     { name: 'a lone d is an empty dictionary', body: 'd', expected: err(NO_COMMAND) },
     { name: 'an unterminated inner list at the end', body: 'd7:command4:ping5:flagsl1:a', expected: PONG },
-    {
-      name: 'the first of two duplicate keys wins',
-      body: 'd7:command4:ping7:command5:offere',
-      expected: PONG,
-    },
   ];
   for (const c of lenient) {
     test(`rtpengine 10.5 leniency: ${c.name}`, {

@@ -142,10 +142,10 @@ describe('bencode codec', () => {
     assert.deepEqual(Object.keys(d), ['command', 'abc', 'Z']);
   });
 
-  test('a duplicate key keeps its first position and the last value', () => {
+  test('a duplicate key keeps its first value, as rtpengine 10.5 does', () => {
     const d = decodeBencode(Buffer.from('d1:ai1e1:bi2e1:ai3ee')) as NgDict;
     assert.deepEqual(Object.keys(d), ['a', 'b']);
-    assert.equal(d.a, 3);
+    assert.equal(d.a, 1);
   });
 
   test('trailing bytes after the top-level value are rejected at their offset', () => {
