@@ -166,16 +166,6 @@ function decodeInteger(): number {
 
 /* ---------------------------------------------------------------------------------------------- */
 
-/*
- * The encoder writes into one scratch buffer that grows as needed and is reused across calls, then copies
- * the exact result out: replies are kept in the retransmission cache, and a right-sized copy there is
- * cheaper than a half-empty growth buffer.
- */
-const SCRATCH_INITIAL = 16 * 1024;
-const SCRATCH_KEEP_MAX = 1024 * 1024;
-let out: Buffer = Buffer.allocUnsafe(SCRATCH_INITIAL);
-let outPos = 0;
-
 /** Any UTF-16 unit above 0xff cannot be written as latin1 without loss. */
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 
@@ -191,46 +181,14 @@ const NOT_LATIN1 = /[^\u0000-\u00ff]/;
  *   (JavaScript objects iterate integer-like keys such as "1" first; ng keys never look like that.)
  */
 export function encodeBencode(value: NgValue): Buffer {
-  outPos = 0;
-  encodeValue(value, 0);
-  const result = Buffer.allocUnsafe(outPos);
-  out.copy(result, 0, 0, outPos);
-  // Do not keep a scratch buffer sized for one exceptional message for the life of the process.
-  if (out.length > SCRATCH_KEEP_MAX) out = Buffer.allocUnsafe(SCRATCH_INITIAL);
-  return result;
+  // Building one latin1 string and converting it once is about four times faster than writing each piece
+  // into a Buffer (a delete reply has a few hundred pieces), and every byte maps to one latin1 char.
+  return Buffer.from(encodeValue(value, 0), 'latin1');
 }
 
-function reserve(bytes: number): void {
-  const needed = outPos + bytes;
-  if (needed <= out.length) return;
-  let size = out.length * 2;
-  while (size < needed) size *= 2;
-  const grown = Buffer.allocUnsafe(size);
-  out.copy(grown, 0, 0, outPos);
-  out = grown;
-}
-
-function writeAscii(s: string): void {
-  reserve(s.length);
-  outPos += out.write(s, outPos, 'latin1');
-}
-
-function writeByte(b: number): void {
-  reserve(1);
-  out[outPos++] = b;
-}
-
-function writeString(s: string): void {
-  if (NOT_LATIN1.test(s)) {
-    const bytes = Buffer.byteLength(s, 'utf8');
-    writeAscii(`${bytes}:`);
-    reserve(bytes);
-    outPos += out.write(s, outPos, 'utf8');
-  } else {
-    writeAscii(`${s.length}:`);
-    reserve(s.length);
-    outPos += out.write(s, outPos, 'latin1');
-  }
+/** A string's bytes as a latin1 string: itself when it is latin1 already, else its UTF-8 bytes. */
+function asBytes(s: string): string {
+  return NOT_LATIN1.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
 
 function integerText(n: number): string {
@@ -240,40 +198,35 @@ function integerText(n: number): string {
   return Math.abs(whole) < 1e21 ? String(whole === 0 ? 0 : whole) : BigInt(whole).toString();
 }
 
-function encodeValue(value: NgValue, depth: number): void {
+function encodeValue(value: NgValue, depth: number): string {
   switch (typeof value) {
-    case 'string':
-      writeString(value);
-      return;
+    case 'string': {
+      const b = asBytes(value);
+      return b.length + ':' + b;
+    }
     case 'number':
-      writeAscii(`i${integerText(value)}e`);
-      return;
+      return 'i' + integerText(value) + 'e';
     case 'boolean':
-      writeAscii(value ? 'i1e' : 'i0e');
-      return;
+      return value ? 'i1e' : 'i0e';
     default:
       break;
   }
-  if (value === null || value === undefined) {
-    writeAscii('0:');
-    return;
-  }
+  if (value === null || value === undefined) return '0:';
   // A cyclic structure would otherwise recurse until the stack overflows.
   if (depth >= MAX_BENCODE_DEPTH) throw new BencodeError('nesting too deep to encode', -1);
   if (Array.isArray(value)) {
-    writeByte(CH_L);
-    for (const item of value) encodeValue(item, depth + 1);
-    writeByte(CH_E);
-    return;
+    let out = 'l';
+    for (const item of value) out += encodeValue(item, depth + 1);
+    return out + 'e';
   }
-  writeByte(CH_D);
+  let out = 'd';
   for (const key in value) {
     // Null-prototype dictionaries have no inherited keys; plain objects passed in by callers might.
     if (!Object.hasOwn(value, key)) continue;
     const item = value[key];
     if (item === null || item === undefined) continue;
-    writeString(key);
-    encodeValue(item, depth + 1);
+    const k = asBytes(key);
+    out += k.length + ':' + k + encodeValue(item, depth + 1);
   }
-  writeByte(CH_E);
+  return out + 'e';
 }
