@@ -2,57 +2,78 @@
  * The statistics tree that `query` and `delete` answer with, shaped as rtpengine 10.5's (ng-protocol.md §2.7;
  * compare /work/shared/fixtures/kamailio-ng/04-delete-reply.json). Kamailio's `$rtpestat` reads `totals`.
  */
-import type { NgDict, NgValue } from '../ng/types.ts';
+import type { NgDict } from '../ng/types.ts';
 import type { Call, CallMedia, Endpoint, Monologue, PacketStream } from './model.ts';
+import {
+  isIceControlling,
+  monologueIndex,
+  reportedDirection,
+  subscribersOf,
+  subscriptionsOf,
+} from './negotiate.ts';
 
-function endpointDict(e: Endpoint): NgDict {
+function endpointDict(e: Endpoint | null): NgDict {
+  if (!e) return {};
   return { family: e.family === 'IP6' ? 'IPv6' : 'IPv4', address: e.address, port: e.port };
 }
 
-function streamDict(s: PacketStream): NgDict {
+function streamDict(s: PacketStream, media: CallMedia): NgDict {
   const flags: string[] = [s.component === 'rtp' ? 'RTP' : 'RTCP'];
-  if (s.endpoint) flags.push('filled');
+  // with rtcp-mux the RTP stream carries RTCP too, and the RTCP stream is only the fallback
+  if (media.rtcpMux) flags.push(s.component === 'rtp' ? 'RTCP' : 'fallback RTCP');
+  // held and rejected streams have no endpoint to send to, but rtpengine still shows the SDP's
+  const endpoint = s.endpoint ?? s.advertised;
+  if (endpoint) flags.push('filled');
   if (s.confirmed) flags.push('confirmed');
   if (s.strictSource) flags.push('strict source address');
   if (s.mediaHandover) flags.push('media handover');
   const d: NgDict = {};
-  if (s.local) {
-    d['local address'] = s.local.advertised;
+  // a rejected media has no ports
+  if (s.local && !media.rejected) {
     d['local port'] = s.local.port;
+    d['local address'] = s.local.advertised;
     d.family = s.local.family === 'IP6' ? 'IPv6' : 'IPv4';
   }
-  if (s.endpoint) d.endpoint = endpointDict(s.endpoint);
-  if (s.advertised) d['advertised endpoint'] = endpointDict(s.advertised);
+  d.endpoint = endpointDict(endpoint);
+  d['advertised endpoint'] = endpointDict(s.advertised);
   d['last packet'] = s.stats.lastPacket;
   d.flags = flags;
   d.stats = { packets: s.stats.packets, bytes: s.stats.bytes, errors: s.stats.errors };
   return d;
 }
 
-function mediaDict(m: CallMedia): NgDict {
-  const flags: string[] = ['initialized'];
-  if (m.direction === 'sendrecv' || m.direction === 'sendonly') flags.push('send');
-  if (m.direction === 'sendrecv' || m.direction === 'recvonly') flags.push('recv');
+function mediaDict(call: Call, owner: Monologue, m: CallMedia): NgDict {
+  // a side's medias are initialized by the first SDP that side sends
+  const flags: string[] = owner.lastSdp !== null ? ['initialized'] : [];
+  // rtpengine's point of view: it sends to a party that receives, and receives from a party that sends
+  const direction = reportedDirection(m);
+  if (direction === 'sendrecv' || direction === 'recvonly') flags.push('send');
+  if (direction === 'sendrecv' || direction === 'sendonly') flags.push('recv');
   if (m.rtcpMux) flags.push('rtcp-mux');
+  if (isIceControlling(call, owner)) flags.push('ICE controlling');
   const d: NgDict = { index: m.index, type: m.type, protocol: m.protocol };
-  if (m.codec) d.codec = m.codec;
+  // rtpengine names the codec only once media has flowed
+  if (m.codec && m.rtp.stats.packets > 0) d.codec = m.codec;
   d.flags = flags;
-  d.streams = m.rejected ? [] : [streamDict(m.rtp), streamDict(m.rtcp)];
+  d.streams = [streamDict(m.rtp, m), streamDict(m.rtcp, m)];
   return d;
 }
 
-function monologueDict(m: Monologue): NgDict {
+const relation = (m: Monologue): NgDict => ({ tag: m.tag ?? '', type: 'offer/answer' });
+
+function monologueDict(call: Call, m: Monologue): NgDict {
   const d: NgDict = { tag: m.tag ?? '', created: Math.floor(m.created / 1000) };
   if (m.label) d.label = m.label;
   if (m.viaBranch) d['via-branch'] = m.viaBranch;
-  if (m.peer?.tag) {
-    d['in dialogue with'] = m.peer.tag;
-    const rel: NgValue[] = [{ tag: m.peer.tag, type: 'offer/answer' }];
-    d.subscriptions = rel;
-    d.subscribers = rel;
-  }
-  d.medias = m.medias.map(mediaDict);
+  d.subscriptions = subscriptionsOf(call, m).map(relation);
+  d.subscribers = subscribersOf(call, m).map(relation);
+  d.medias = m.medias.map((media) => mediaDict(call, m, media));
   return d;
+}
+
+/** rtpengine lists a monologue without a tag yet as `<untagged N>`, N its creation index in the call. */
+function tagKey(call: Call, m: Monologue): string {
+  return m.tag ?? `<untagged ${monologueIndex(call, m)}>`;
 }
 
 export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: string | null }): NgDict {
@@ -63,8 +84,11 @@ export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: st
   };
   const tagsDict: NgDict = {};
   const totals = { RTP: { packets: 0, bytes: 0, errors: 0 }, RTCP: { packets: 0, bytes: 0, errors: 0 } };
-  const wanted =
-    tags && (tags.fromTag || tags.toTag) ? new Set([tags.fromTag, tags.toTag].filter((t) => t)) : null;
+  const from = tags?.fromTag ? call.monologues.get(tags.fromTag) : undefined;
+  // a query naming a tag shows that side and the sides it exchanges media with
+  const wanted = from
+    ? new Set<Monologue>([from, ...subscriptionsOf(call, from), ...subscribersOf(call, from)])
+    : null;
   for (const m of call.monologues.values()) {
     for (const media of m.medias) {
       for (const s of [media.rtp, media.rtcp]) {
@@ -74,9 +98,8 @@ export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: st
         t.errors += s.stats.errors;
       }
     }
-    if (m.tag === null) continue;
-    if (wanted && !wanted.has(m.tag)) continue;
-    tagsDict[m.tag] = monologueDict(m);
+    if (wanted && !wanted.has(m)) continue;
+    tagsDict[tagKey(call, m)] = monologueDict(call, m);
   }
   out.tags = tagsDict;
   out.totals = totals;

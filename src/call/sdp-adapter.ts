@@ -27,7 +27,8 @@ export function parseForCall(text: string): { session: SdpSession; view: SdpView
     throw e;
   }
   const unusable = sdpUnusableReason(session);
-  if (unusable) throw new NgError(unusable.reason);
+  // an SDP without m= lines still sets the call up in rtpengine; only its rewrite fails (renderFor)
+  if (unusable && session.media.length > 0) throw new NgError(unusable.reason);
   const view: SdpView = {
     media: session.media.map((m) => {
       const c = m.effectiveConnection;
@@ -60,6 +61,24 @@ function staticCodec(pt: string | undefined): string | null {
   return pt !== undefined ? (STATIC[pt] ?? null) : null;
 }
 
+function offerSession(offerer: Monologue): SdpSession | null {
+  if (offerer.lastSdp === null) return null;
+  try {
+    return parseSdp(offerer.lastSdp);
+  } catch {
+    return null;
+  }
+}
+
+function carriedFromOffer(offer: SdpSession | null, i: number): { ptime?: number; mid?: string } {
+  const m = offer?.media[i];
+  if (!m) return {};
+  return {
+    ...(m.ptime !== undefined ? { ptime: m.ptime } : {}),
+    ...(m.mid !== undefined ? { mid: m.mid } : {}),
+  };
+}
+
 /** Per-monologue SDP origin state lives beside the monologue, keyed by it. */
 const originStates = new WeakMap<Monologue, SdpOriginState>();
 
@@ -71,8 +90,10 @@ export function renderFor(
   session: SdpSession,
   sender: Monologue,
   receiver: Monologue,
-  flags: MediaFlags,
+  flags: MediaFlags & { command?: string },
 ): string {
+  // an answer carries the offer's a=ptime and a=mid where it has none of its own
+  const offer = flags.command === 'answer' ? offerSession(receiver) : null;
   const state = nextOriginState(originStates.get(sender), session);
   originStates.set(sender, state);
   const first = receiver.medias.find((m) => m.rtp.local !== null)?.rtp.local;
@@ -82,14 +103,21 @@ export function renderFor(
     const m = receiver.medias[i];
     const local = m?.rtp.local;
     if (!m || m.rejected || !local) return { rtpPort: 0, rtcpPort: 0, rtcpMux: false };
+    const own = sender.medias[i];
+    const offered = own?.rtcpMux === true;
+    // offering mux: rtpengine keeps a=rtcp-mux and still names RTP+1 for RTCP; agreeing to it (an answer
+    // with a=rtcp-mux to an offer with it) names the RTP port
+    const agreed = flags.command === 'answer' && offered && m.rtcpMux;
+    const mux = agreed || (flags.command !== 'answer' && offered && !flags.rtcpMux.has('demux'));
     const mp: SdpMediaPlan = {
       rtpPort: local.port,
-      rtcpPort: local.port + 1,
-      rtcpMux: false,
+      rtcpPort: agreed ? local.port : local.port + 1,
+      rtcpMux: mux,
       ...(local.advertised !== advertised && !flags.mediaAddress
         ? { address: { family: local.family, address: local.advertised } }
         : {}),
       ...(flags.transportProtocol ? { proto: flags.transportProtocol } : {}),
+      ...carriedFromOffer(offer, i),
     };
     return mp;
   });

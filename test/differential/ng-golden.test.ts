@@ -1,0 +1,160 @@
+/**
+ * Differential test against Debian's rtpengine 10.5: replays every scenario recorded in test/golden/ng/ (by
+ * test/tools/record-ng-golden.ts) against our in-process daemon, configured with the same interfaces, and
+ * compares whole replies after normalize.ts (ports, clocks, ICE credentials).
+ *
+ * A difference we deliberately do not close yet is listed in KNOWN_DIFFERENCES with its reason: those
+ * exchanges are reported as `todo` (still run, still shown), never silently skipped.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { InterfaceSpec } from '../../src/call/negotiate.ts';
+import type { NgDict } from '../../src/ng/types.ts';
+import { testDaemon } from '../helpers/daemon.ts';
+import { NgClient } from '../helpers/ng-client.ts';
+import type { NgGolden } from '../tools/record-ng-golden.ts';
+import { normalizeReplies } from './normalize.ts';
+
+interface KnownDifference {
+  scenario: string;
+  /** 1-based exchange numbers; omitted = every exchange of the scenario. */
+  exchanges?: number[];
+  reason: string;
+}
+
+const PER_INTERFACE_PORTS =
+  'rtpengine keeps one port pool per interface, so the same port number appears on two addresses; our port allocator (actors/singletons/port-allocator.ts) has one pool for all';
+const NEW_PORTS_ON_MOVE =
+  'rtpengine allocates fresh local ports for the other side when a party re-offers from a new address/port, or when a new to-tag answers a forked offer; we keep the ports bound first';
+const ICE = 'ICE is not implemented: rtpengine writes its own candidates and flags ICE / trickle ICE media';
+const DELETE_SCOPE =
+  "a delete naming a via-branch or to-tag (flag to-tag) only releases that side's ports in rtpengine, the monologue stays listed and the reply lists only it; actors/calls/call.ts removes the monologue";
+
+export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  { scenario: 'direction-internal-external', reason: PER_INTERFACE_PORTS },
+  { scenario: 'direction-external-internal', reason: PER_INTERFACE_PORTS },
+  { scenario: 'direction-unknown-name', reason: PER_INTERFACE_PORTS },
+  { scenario: 'direction-v6', reason: PER_INTERFACE_PORTS },
+  { scenario: 'kamailio-direction', reason: PER_INTERFACE_PORTS },
+  {
+    scenario: 'address-family-ip4',
+    reason: `${PER_INTERFACE_PORTS}; and codecs: rtpengine drops answer codecs the offer did not have`,
+  },
+  {
+    scenario: 'address-family-ip6',
+    reason: `${PER_INTERFACE_PORTS}; and codecs: rtpengine drops answer codecs the offer did not have`,
+  },
+  { scenario: 'reinvite-new-port', reason: NEW_PORTS_ON_MOVE },
+  { scenario: 'replace-sdp-version', reason: NEW_PORTS_ON_MOVE },
+  { scenario: 'fork-to-tags', reason: NEW_PORTS_ON_MOVE },
+  { scenario: 'fork-to-tags-first-again', reason: NEW_PORTS_ON_MOVE },
+  { scenario: 'ice-remove', reason: ICE },
+  { scenario: 'linphone-ice-default', reason: ICE },
+  { scenario: 'mid-carried-to-answer', reason: `${ICE} (a=ice-options:trickle in the offer)` },
+  { scenario: 'delete-branch', reason: DELETE_SCOPE },
+  { scenario: 'delete-to-tag-flag', reason: DELETE_SCOPE },
+  {
+    scenario: 'rtcp-mux-demux',
+    reason:
+      'rtcp-mux demux: rtpengine keeps mux towards the offerer in the answer and binds no RTCP port for it; not implemented',
+  },
+  {
+    scenario: 'replace-flags-spelling',
+    reason:
+      'rtpengine 10.5 ignores `replace-origin` inside `flags` (only Kamailio translates it); src/ng/request.ts turns it into a replace item',
+  },
+  {
+    scenario: 'answer-before-offer-tag-mismatch',
+    reason:
+      'an answer whose from-tag is unknown: rtpengine answers with the untagged side of the call; we say Unknown call-id',
+  },
+  {
+    scenario: 'delete-without-tags',
+    reason:
+      'a delete by call-id alone: rtpengine replies a bare `result: ok` without the statistics tree; actors/calls/call.ts sends the tree',
+  },
+  {
+    scenario: 'sdp-without-m',
+    reason:
+      'rtpengine keeps the call that an SDP without m= set up (query shows both sides, no medias); ours is gone after the failed offer (actors/calls/call.ts or the registry drop it)',
+  },
+];
+
+const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'ng');
+const goldens: NgGolden[] = readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(goldenDir, f), 'utf8')) as NgGolden);
+
+/** rtpengine's `-i [NAME/]ADDRESS` as our daemon's interface list; an unnamed one is "default". */
+export function interfacesOf(specs: readonly string[]): InterfaceSpec[] {
+  return specs.map((spec) => {
+    const slash = spec.indexOf('/');
+    const name = slash >= 0 ? spec.slice(0, slash) : 'default';
+    const address = slash >= 0 ? spec.slice(slash + 1) : spec;
+    return { name, address, advertised: null, family: address.includes(':') ? 'IP6' : 'IP4' };
+  });
+}
+
+function knownDifference(scenario: string, exchange: number): KnownDifference | undefined {
+  return KNOWN_DIFFERENCES.find(
+    (k) => k.scenario === scenario && (k.exchanges === undefined || k.exchanges.includes(exchange)),
+  );
+}
+
+const matching: string[] = [];
+
+for (const golden of goldens) {
+  test(`${golden.name}: replies match rtpengine 10.5 (${golden.description})`, async (t) => {
+    const daemon = await testDaemon({ interfaces: interfacesOf(golden.interfaces), deleteDelay: 0 });
+    const client = new NgClient('127.0.0.1', daemon.ngPorts[0] ?? 0);
+    const ours: NgDict[] = [];
+    try {
+      for (const x of golden.exchanges) {
+        try {
+          ours.push(await client.request(x.request));
+        } catch (e) {
+          ours.push({ 'no reply': String(e) });
+        }
+      }
+    } finally {
+      client.close();
+      await daemon.stop();
+    }
+    const settings = daemon.ctx.settings;
+    const theirs = normalizeReplies(
+      golden.exchanges.map((x) => x.reply),
+      golden.portRange,
+    );
+    const mine = normalizeReplies(ours, [settings.portMin, settings.portMax]);
+    let all = true;
+    for (const [i, x] of golden.exchanges.entries()) {
+      const n = i + 1;
+      const known = knownDifference(golden.name, n);
+      const same = (() => {
+        try {
+          assert.deepStrictEqual(mine[i], theirs[i]);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      all &&= same;
+      await t.test(
+        `#${n} ${String(x.request.command)}: the reply equals rtpengine's`,
+        known && !same ? { todo: known.reason } : {},
+        () => assert.deepStrictEqual(mine[i], theirs[i]),
+      );
+    }
+    if (all) matching.push(golden.name);
+  });
+}
+
+after(() => {
+  console.log(
+    `# ng differential: ${matching.length} of ${goldens.length} scenarios match rtpengine 10.5 fully`,
+  );
+});
