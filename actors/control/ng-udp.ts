@@ -51,7 +51,7 @@ export function spawnNgUdp(
           rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
         dispatcher.handle(buf, from).then(
           (reply) => {
-            if (reply) sock.send(reply, rinfo.port, rinfo.address, () => {});
+            if (reply) sock.send(reply, rinfo.port, rinfo.address);
           },
           (e) => ctx.log.err('ng dispatch failed', { error: e }),
         );

@@ -72,7 +72,7 @@ export interface SdpOriginState {
   readonly sessionName: string;
   /** The version to advertise: the first SDP's, plus one each time the SDP changed. */
   readonly sessionVersion: string;
-  /** The last SDP as received, with its o= version left out: what "changed" is measured on. */
+  /** A 64-bit hash of the last SDP as received, with its o= version left out: what "changed" is measured on. */
   readonly fingerprint: string;
 }
 
@@ -106,18 +106,37 @@ const CRLF = '\r\n';
 const increment = (version: string): string =>
   /^\d+$/.test(version) ? (BigInt(version) + 1n).toString() : version;
 
+/** Feeds a string into two 32-bit FNV-1a hashes (different offsets), together a 64-bit fingerprint. */
+function hashInto(h: [number, number], text: string): void {
+  let a = h[0];
+  let b = h[1];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 16777619);
+  }
+  // line separator, so that moving text across lines changes the hash
+  h[0] = Math.imul(a ^ 10, 16777619);
+  h[1] = Math.imul(b ^ 10, 16777619);
+}
+
+/**
+ * What "the SDP changed" is measured on: every line, with the o= version left out. Kept as a 64-bit hash
+ * rather than the text, because every party of every call keeps one.
+ */
 function fingerprintOf(input: SdpSession): string {
   const o = input.origin;
-  let out = '';
-  const all = [...input.lines, ...input.media.flatMap((m) => m.lines)];
-  for (const line of all) {
-    out +=
+  const h: [number, number] = [0x811c9dc5, 0x050c5d1f];
+  for (const line of input.lines) {
+    hashInto(
+      h,
       line.type === 'o'
         ? `o=${o.username} ${o.sessionId} ${o.netType} ${o.addrType} ${o.address}`
-        : line.text;
-    out += '\n';
+        : line.text,
+    );
   }
-  return out;
+  for (const m of input.media) for (const line of m.lines) hashInto(h, line.text);
+  return (h[0] >>> 0).toString(16) + (h[1] >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
