@@ -17,7 +17,7 @@ import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-const FIXTURES = '/work/shared/fixtures/kamailio-ng';
+const FIXTURES = new URL('../fixtures/kamailio-ng', import.meta.url).pathname;
 const RTPENGINE = '/usr/bin/rtpengine';
 
 /** Sends raw frames and collects raw replies by cookie; unlike NgClient it never decodes (JSON replies too). */

@@ -16,7 +16,7 @@ const oracle = bencodeUntyped as { encode(v: OracleValue): Uint8Array; decode(b:
 const PROTO_KEY = '__proto__';
 
 const FIXTURES =
-  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../../../shared/fixtures/kamailio-ng');
+  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
 
 function captureBodies(): { name: string; body: Buffer }[] {
   return readdirSync(FIXTURES)

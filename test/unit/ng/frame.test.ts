@@ -10,7 +10,7 @@ import type { NgDict } from '../../../src/ng/types.ts';
 const PROTO_KEY = '__proto__';
 
 const FIXTURES =
-  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../../../shared/fixtures/kamailio-ng');
+  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
 
 interface Capture {
   name: string;
