@@ -15,8 +15,7 @@ const oracle = bencodeUntyped as { encode(v: OracleValue): Uint8Array; decode(b:
 /** Kept in a variable so that the key is read as data, never as the prototype accessor. */
 const PROTO_KEY = '__proto__';
 
-const FIXTURES =
-  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
+const FIXTURES = process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
 
 function captureBodies(): { name: string; body: Buffer }[] {
   return readdirSync(FIXTURES)

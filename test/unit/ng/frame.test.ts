@@ -9,8 +9,7 @@ import type { NgDict } from '../../../src/ng/types.ts';
 /** Kept in a variable so that the key is read as data, never as the prototype accessor. */
 const PROTO_KEY = '__proto__';
 
-const FIXTURES =
-  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
+const FIXTURES = process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
 
 interface Capture {
   name: string;

@@ -5,8 +5,7 @@ import { describe, test } from 'node:test';
 import { parseNgDatagram } from '../../../src/ng/frame.ts';
 import { NgStreamError, NgStreamSplitter } from '../../../src/ng/tcp-splitter.ts';
 
-const FIXTURES =
-  process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
+const FIXTURES = process.env.NG_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../fixtures/kamailio-ng');
 const offer = readFileSync(join(FIXTURES, '02-offer-request.ng'));
 const answer = readFileSync(join(FIXTURES, '03-answer-request.ng'));
 const deleteReply = readFileSync(join(FIXTURES, 'failover-08-delete-reply.ng'));
