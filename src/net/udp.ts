@@ -4,8 +4,10 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Family } from '../ng/request.ts';
+import { setTos } from './sockopt.ts';
 
-export function bindUdp(address: string, family: Family, port: number): Promise<Socket> {
+/** Binds a media socket; `tos` > 0 sets its TOS / traffic class byte (`--tos`, or the call's `TOS`). */
+export function bindUdp(address: string, family: Family, port: number, tos = 0): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sock = createSocket({ type: family === 'IP6' ? 'udp6' : 'udp4', ipv6Only: family === 'IP6' });
     const onError = (err: Error) => {
@@ -15,6 +17,7 @@ export function bindUdp(address: string, family: Family, port: number): Promise<
     sock.once('error', onError);
     sock.bind({ address, port, exclusive: true }, () => {
       sock.off('error', onError);
+      if (tos > 0 && tos < 256) setTos(sock, family, tos);
       resolve(sock);
     });
   });
