@@ -5,7 +5,8 @@ import type { NgDict, NgValue } from '../../src/ng/types.ts';
 
 export class NgClient {
   readonly #sock: Socket;
-  readonly #pending = new Map<string, (d: NgDict) => void>();
+  /** Waiters per cookie, oldest first: a test may send the same cookie several times (retransmissions). */
+  readonly #pending = new Map<string, ((d: NgDict) => void)[]>();
   #seq = 0;
 
   constructor(
@@ -16,9 +17,10 @@ export class NgClient {
     this.#sock.on('message', (buf) => {
       const sp = buf.indexOf(0x20);
       const cookie = buf.toString('latin1', 0, sp);
-      const done = this.#pending.get(cookie);
+      const waiters = this.#pending.get(cookie);
+      const done = waiters?.shift();
       if (!done) return;
-      this.#pending.delete(cookie);
+      if (waiters?.length === 0) this.#pending.delete(cookie);
       done(decodeBencode(buf.subarray(sp + 1)) as NgDict);
     });
   }
@@ -26,14 +28,18 @@ export class NgClient {
   /** Sends raw bytes and waits for the reply to `cookie`. */
   raw(bytes: Buffer, cookie: string, timeoutMs = 3000): Promise<NgDict> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(cookie);
-        reject(new Error(`no reply to ${cookie}`));
-      }, timeoutMs);
-      this.#pending.set(cookie, (d) => {
+      const waiter = (d: NgDict) => {
         clearTimeout(timer);
         resolve(d);
-      });
+      };
+      const timer = setTimeout(() => {
+        const waiters = this.#pending.get(cookie);
+        waiters?.splice(waiters.indexOf(waiter), 1);
+        reject(new Error(`no reply to ${cookie}`));
+      }, timeoutMs);
+      const waiters = this.#pending.get(cookie);
+      if (waiters) waiters.push(waiter);
+      else this.#pending.set(cookie, [waiter]);
       this.#sock.send(bytes, this.port, this.host);
     });
   }
