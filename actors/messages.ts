@@ -8,8 +8,12 @@ import type { AnswerRequest, DeleteRequest, OfferRequest, QueryRequest } from '.
 import type { NgDict } from '../src/ng/types.ts';
 import type { Reply } from './runtime.ts';
 
-/** The result of a call-scoped ng command: the reply dictionary, or an error reason. */
-export type CallReply = { ok: true; dict: NgDict } | { ok: false; reason: string };
+/**
+ * The result of a call-scoped ng command: the reply dictionary, or an error reason. `keepCall` on an error: the
+ * call was set up all the same and stays (rtpengine keeps the call of an offer whose SDP has no m= line, whose
+ * rewrite fails with "Error rewriting SDP"), so the dispatcher must not end a call whose first offer failed so.
+ */
+export type CallReply = { ok: true; dict: NgDict } | { ok: false; reason: string; keepCall?: true };
 
 export type CallRequest = OfferRequest | AnswerRequest | DeleteRequest | QueryRequest;
 
@@ -20,17 +24,29 @@ export type CallMsg =
   /** Test and operator hook: makes the call actor fail, to exercise supervision. */
   | { kind: 'fault'; where: 'call' | 'media'; error: string };
 
+/** `fresh`: the media must move to a new port pair even when it is bound (its old pair is released). */
 export type MonologueMsg =
-  | { kind: 'open-media'; media: CallMedia; local: InterfaceSpec; reply: Reply<OpenResult> }
+  | { kind: 'open-media'; media: CallMedia; local: InterfaceSpec; fresh: boolean; reply: Reply<OpenResult> }
   | { kind: 'fault-media'; error: string };
 
 export type MediaMsg =
-  | { kind: 'open'; local: InterfaceSpec; reply: Reply<OpenResult> }
+  | { kind: 'open'; local: InterfaceSpec; fresh: boolean; reply: Reply<OpenResult> }
   | { kind: 'fault'; error: string };
 
 export type OpenResult = { ok: true } | { ok: false; reason: string };
 
+export interface PortUsage {
+  used: number;
+  free: number;
+  capacity: number;
+}
+
+/**
+ * Ports are counted in RTP/RTCP pairs, one pool per logical interface (`interfaceName`, the `NAME` of
+ * `--interface=NAME/IP`): rtpengine hands out the same port numbers on two interfaces.
+ */
 export type PortMsg =
-  | { kind: 'allocate'; reply: Reply<number | null> }
-  | { kind: 'release'; port: number }
-  | { kind: 'usage'; reply: Reply<{ used: number; free: number; capacity: number }> };
+  | { kind: 'allocate'; interfaceName: string; reply: Reply<number | null> }
+  | { kind: 'release'; interfaceName: string; port: number }
+  /** One interface's pool; without `interfaceName` the sums over every interface's pool. */
+  | { kind: 'usage'; interfaceName?: string; reply: Reply<PortUsage> };

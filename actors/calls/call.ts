@@ -4,15 +4,16 @@
  * the call (all sockets closed, ports released) on delete, timeout or failure.
  */
 import { dispatch, type Ref, spawn, stop } from 'nact';
-import type { Call, CallEndReason, CallMedia, Monologue } from '../../src/call/model.ts';
+import type { Call, CallEndReason, Monologue } from '../../src/call/model.ts';
 import {
   applySdp,
   chooseLocal,
   type Pairing,
   pairForAnswer,
   pairForOffer,
+  type SocketWork,
 } from '../../src/call/negotiate.ts';
-import { queryTree } from '../../src/call/query-tree.ts';
+import { queryTree, type TreeSelection, withSubscriptions } from '../../src/call/query-tree.ts';
 import { parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
 import { NG_REASON, NgError } from '../../src/ng/errors.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
@@ -38,6 +39,9 @@ export interface CallOwner {
 
 export const NOT_FOUND_WARNING = "Call-ID not found or tags didn't match";
 
+/** A failed offer or answer after which the call stays set up (CallReply `keepCall`). */
+class KeptCallError extends NgError {}
+
 function monologueRef(
   self: Ref<CallMsg>,
   ctx: DaemonContext,
@@ -57,21 +61,31 @@ async function openSockets(
   ctx: DaemonContext,
   state: CallState,
   pairing: Pairing,
-  need: CallMedia[],
+  work: SocketWork,
   families: { sender: Family; receiver: Family },
 ): Promise<void> {
+  for (const media of work.release) releaseMedia(ctx, media);
   const jobs: Promise<OpenResult>[] = [];
+  const fresh = new Set(work.rebind);
   // The receiver's ports are bound first: they are the ones the rewritten SDP announces.
   for (const [m, family] of [
     [pairing.receiver, families.receiver],
     [pairing.sender, families.sender],
   ] as const) {
-    const mine = need.filter((media) => m.medias.includes(media));
+    const mine = [...work.needSockets, ...work.rebind].filter((media) => m.medias.includes(media));
     if (mine.length === 0) continue;
     const ref = monologueRef(self, ctx, state, m);
     const local = chooseLocal(ctx.settings.interfaces, m.interfaceName, family);
     for (const media of mine) {
-      jobs.push(ask<MonologueMsg, OpenResult>(ref, (reply) => ({ kind: 'open-media', media, local, reply })));
+      jobs.push(
+        ask<MonologueMsg, OpenResult>(ref, (reply) => ({
+          kind: 'open-media',
+          media,
+          local,
+          fresh: fresh.has(media),
+          reply,
+        })),
+      );
     }
   }
   for (const r of await Promise.all(jobs)) if (!r.ok) throw new NgError(r.reason);
@@ -94,57 +108,86 @@ async function offerOrAnswer(
     req.command === 'offer'
       ? pairForOffer(call, req, ctx.settings.interfaces, now)
       : pairForAnswer(call, req, now);
-  const { needSockets } = applySdp(pairing, view, req, ctx.settings.endpointLearning);
+  const work = applySdp(pairing, view, req, ctx.settings.endpointLearning);
   const sFamily = senderFamily(view);
-  await openSockets(self, ctx, state, pairing, needSockets, {
+  await openSockets(self, ctx, state, pairing, work, {
     sender: sFamily,
     receiver: req.addressFamily ?? sFamily,
   });
-  const sdp = renderFor(session, pairing.sender, pairing.receiver, req);
-  pairing.sender.lastSdp = req.sdp;
   call.lastSignal = Math.floor(now / 1000);
+  let sdp: string;
+  try {
+    sdp = renderFor(session, pairing.sender, pairing.receiver, req);
+  } catch (e) {
+    // the sides are set up by now (an SDP without m= lines gets here): rtpengine keeps the call
+    if (e instanceof NgError) throw new KeptCallError(e.reason);
+    throw e;
+  }
+  pairing.sender.lastSdp = req.sdp;
   return { sdp };
 }
 
-function removeMonologue(ctx: DaemonContext, state: CallState, m: Monologue): void {
+/**
+ * A delete scoped to one side (via-branch, or to-tag with the `to-tag` flag) while the call goes on: rtpengine
+ * closes that side's sockets and gives its ports back, but keeps it listed, links and endpoints unchanged.
+ */
+function releaseMonologue(ctx: DaemonContext, state: CallState, m: Monologue): void {
   const ref = state.monologues.get(m);
   if (ref) stop(ref);
-  for (const media of m.medias) releaseMedia(ctx, media);
   state.monologues.delete(m);
-  state.call.monologues.delete(m.key);
-  if (m.peer && m.peer.peer === m) m.peer.peer = null;
+  for (const media of m.medias) releaseMedia(ctx, media);
+  m.deleted = true;
 }
 
-/** Returns the reply, and whether the whole call must end right after it. */
-function deleteCmd(
+/**
+ * The monologues a scoped delete names, or null when the delete is not scoped: rtpengine scopes a delete only
+ * when it names the from-tag too (a to-tag delete without from-tag ends the whole call).
+ */
+function scopedSides(call: Call, req: DeleteRequest): Monologue[] | null {
+  if (!req.fromTag) return null;
+  if (req.viaBranch) {
+    const branch = [...call.monologues.values()].filter((m) => m.viaBranch === req.viaBranch);
+    // rtpengine ignores a via-branch it does not know and deletes the whole call
+    return branch.length > 0 ? branch : null;
+  }
+  if (req.toTag && req.flags.has('to-tag')) {
+    const m = call.monologues.get(req.toTag);
+    return m ? [m] : [];
+  }
+  return null;
+}
+
+/**
+ * Returns the reply, and whether the whole call must end right after it. rtpengine answers with the statistics
+ * tree only when the delete names a from-tag (a bare `result: ok` otherwise), and a to-tag delete lists only
+ * that side and the sides it receives media from.
+ */
+export function deleteCmd(
   ctx: DaemonContext,
   state: CallState,
   req: DeleteRequest,
 ): { dict: NgDict; endNow: boolean } | { notFound: true } {
   const { call } = state;
   const now = ctx.now();
-  if (req.viaBranch) {
-    const branch = [...call.monologues.values()].filter((m) => m.viaBranch === req.viaBranch);
-    if (branch.length === 0) return { notFound: true };
-    const remaining = call.monologues.size - branch.length;
-    if (remaining > 1) {
-      const dict = queryTree(call);
-      for (const m of branch) removeMonologue(ctx, state, m);
+  if (req.fromTag && !call.monologues.has(req.fromTag)) return { notFound: true };
+  const scoped = scopedSides(call, req);
+  if (scoped !== null && scoped.length === 0) return { notFound: true };
+  const byToTag = scoped !== null && !req.viaBranch;
+  const tree = (select?: TreeSelection): NgDict => (req.fromTag ? queryTree(call, select) : {});
+  const everyone: TreeSelection | undefined = req.fromTag ? { fromTag: req.fromTag, toTag: null } : undefined;
+  if (scoped !== null) {
+    const remaining = [...call.monologues.values()].filter((m) => !scoped.includes(m) && !m.deleted);
+    if (remaining.length > 1) {
+      const [side] = scoped;
+      const dict = tree(byToTag && side ? { only: withSubscriptions(call, side) } : everyone);
+      for (const m of scoped) releaseMonologue(ctx, state, m);
+      call.lastSignal = Math.floor(now / 1000);
       return { dict, endNow: false };
     }
-  } else if (req.toTag && req.flags.has('to-tag')) {
-    const m = call.monologues.get(req.toTag);
-    if (!m) return { notFound: true };
-    if (call.monologues.size > 2) {
-      const dict = queryTree(call);
-      removeMonologue(ctx, state, m);
-      return { dict, endNow: false };
-    }
-  } else if (req.fromTag && !call.monologues.has(req.fromTag)) {
-    return { notFound: true };
   }
-  const dict = queryTree(call);
   const delay = req.deleteDelay ?? ctx.settings.deleteDelay;
+  const [side] = scoped ?? [];
+  const dict = tree(byToTag && side ? { only: withSubscriptions(call, side) } : everyone);
   call.lastSignal = Math.floor(now / 1000);
   if (delay > 0) {
     call.destroyAt = now + delay * 1000;
@@ -188,7 +231,10 @@ async function handleNg(
     }
   } catch (e) {
     if (!(e instanceof NgError)) throw e;
-    reply = { ok: false, reason: e.reason };
+    reply =
+      e instanceof KeptCallError
+        ? { ok: false, reason: e.reason, keepCall: true }
+        : { ok: false, reason: e.reason };
   }
   if (endNow) {
     state.endReason = 'regular';

@@ -15,8 +15,6 @@ import { type AnyRef, ask, supervise } from '../runtime.ts';
 
 interface MediaState {
   media: CallMedia;
-  /** The RTP port of the pair we hold, 0 = none. */
-  port: number;
 }
 
 const BIND_ATTEMPTS = 16;
@@ -34,11 +32,21 @@ function attach(ctx: DaemonContext, s: PacketStream): void {
   });
 }
 
-async function open(ctx: DaemonContext, state: MediaState, local: InterfaceSpec): Promise<OpenResult> {
+async function open(
+  ctx: DaemonContext,
+  state: MediaState,
+  local: InterfaceSpec,
+  fresh: boolean,
+): Promise<OpenResult> {
   const { media } = state;
-  if (media.rtp.socket && media.rtp.local?.address === local.address) return { ok: true };
+  if (!fresh && media.rtp.socket && media.rtp.local?.address === local.address) return { ok: true };
+  const interfaceName = local.name;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-    const port = await ask<PortMsg, number | null>(ctx.ports, (reply) => ({ kind: 'allocate', reply }));
+    const port = await ask<PortMsg, number | null>(ctx.ports, (reply) => ({
+      kind: 'allocate',
+      interfaceName,
+      reply,
+    }));
     if (port === null) return { ok: false, reason: NG_REASON.outOfPorts };
     try {
       const rtp = await bindUdp(local.address, local.family, port);
@@ -49,8 +57,8 @@ async function open(ctx: DaemonContext, state: MediaState, local: InterfaceSpec)
         closeQuietly(rtp);
         throw e;
       }
-      if (state.port !== 0) release(ctx, state);
-      state.port = port;
+      // the old pair (if any) goes back only now, so a rebind never gets the same ports again
+      releaseMedia(ctx, media);
       const advertised = local.advertised ?? local.address;
       media.rtp.socket = rtp;
       media.rtcp.socket = rtcp;
@@ -69,20 +77,18 @@ async function open(ctx: DaemonContext, state: MediaState, local: InterfaceSpec)
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EADDRINUSE') {
         // Not this port's fault (e.g. EMFILE, out of file descriptors): give it back and fail this request.
-        dispatch(ctx.ports, { kind: 'release', port });
+        dispatch(ctx.ports, { kind: 'release', interfaceName, port });
         ctx.log.warn('cannot bind media socket', { address: local.address, port, error: code ?? String(e) });
         return { ok: false, reason: NG_REASON.outOfPorts };
       }
       // Taken by a process outside our allocator: keep it out of rotation for a while, then try it again.
-      setTimeout(() => dispatch(ctx.ports, { kind: 'release', port }), PORT_QUARANTINE_MS).unref();
+      setTimeout(
+        () => dispatch(ctx.ports, { kind: 'release', interfaceName, port }),
+        PORT_QUARANTINE_MS,
+      ).unref();
     }
   }
   return { ok: false, reason: NG_REASON.outOfPorts };
-}
-
-function release(ctx: DaemonContext, state: MediaState): void {
-  releaseMedia(ctx, state.media);
-  state.port = 0;
 }
 
 /**
@@ -90,13 +96,14 @@ function release(ctx: DaemonContext, state: MediaState): void {
  * (nact 7.6 does not cascade stops to grandchildren, so the call cleans up its whole tree itself).
  */
 export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
-  const port = media.rtp.local?.port ?? 0;
+  const local = media.rtp.local;
   for (const s of [media.rtp, media.rtcp]) {
     closeQuietly(s.socket);
     s.socket = null;
     s.local = null;
   }
-  if (port !== 0) dispatch(ctx.ports, { kind: 'release', port });
+  if (local && local.port !== 0)
+    dispatch(ctx.ports, { kind: 'release', interfaceName: local.interfaceName, port: local.port });
 }
 
 export function spawnMedia(
@@ -110,7 +117,7 @@ export function spawnMedia(
     async (state: MediaState, msg: MediaMsg) => {
       switch (msg.kind) {
         case 'open':
-          msg.reply(await open(ctx, state, msg.local));
+          msg.reply(await open(ctx, state, msg.local, msg.fresh));
           break;
         case 'fault':
           throw new Error(msg.error);
@@ -119,8 +126,8 @@ export function spawnMedia(
     },
     `media-${media.index}`,
     {
-      initialState: { media, port: 0 },
-      afterStop: (state: MediaState) => release(ctx, state),
+      initialState: { media },
+      afterStop: (state: MediaState) => releaseMedia(ctx, state.media),
       // The call decides: one broken stream ends its call cleanly, never the others.
       onCrash: supervise<MediaMsg>({
         log: ctx.supervision,

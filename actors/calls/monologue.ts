@@ -28,7 +28,7 @@ export function spawnMonologue(
             ref = spawnMedia(actx.self, ctx, msg.media, callId);
             state.medias.set(msg.media.index, ref);
           }
-          dispatch(ref, { kind: 'open', local: msg.local, reply: msg.reply });
+          dispatch(ref, { kind: 'open', local: msg.local, fresh: msg.fresh, reply: msg.reply });
           break;
         }
         case 'fault-media': {

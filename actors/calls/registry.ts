@@ -5,7 +5,7 @@
  * without a hop; the map is also the read-only table the timeouts singleton scans.
  */
 import { type Ref, spawn, stop } from 'nact';
-import type { Call, CallEndReason } from '../../src/call/model.ts';
+import { type Call, type CallEndReason, newCall } from '../../src/call/model.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg } from '../messages.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
@@ -73,17 +73,7 @@ export class CallRegistry {
   }
 
   create(callId: string): CallEntry {
-    const nowMs = this.ctx.now();
-    const call: Call = {
-      callId,
-      created: Math.floor(nowMs / 1000),
-      createdUs: (nowMs % 1000) * 1000,
-      lastSignal: Math.floor(nowMs / 1000),
-      monologues: new Map(),
-      answered: false,
-      destroyAt: 0,
-      nextUntagged: 0,
-    };
+    const call = newCall(callId, this.ctx.now());
     const shard = this.#shards[hash(callId) % this.#shards.length]!;
     const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, {
       retire: () => this.retire(callId, ref),

@@ -149,7 +149,7 @@ export class NgDispatcher {
         );
         if (!r.ok) {
           // A call whose very first offer failed has nothing in it: do not leave it waiting for a timeout.
-          if (created) {
+          if (created && !r.keepCall) {
             this.registry.retire(req.callId, entry.ref);
             dispatch(entry.ref, { kind: 'terminate', reason: 'forced' });
           }

@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { EndpointLearning, Family } from '../ng/request.ts';
+import type { SdpOriginState } from '../sdp/index.ts';
 
 export interface Endpoint {
   family: Family;
@@ -63,6 +64,8 @@ export interface PacketStream {
   sink: PacketStream | null;
 }
 
+export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
 export interface CallMedia {
   /** 1-based, as rtpengine reports it. */
   readonly index: number;
@@ -70,7 +73,13 @@ export interface CallMedia {
   protocol: string;
   /** e.g. "PCMU/8000": the first codec of the last SDP this party sent. */
   codec: string | null;
-  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  direction: MediaDirection;
+  /**
+   * The direction rtpengine reports (query `send` / `recv` flags): every SDP sets it on the sender's media (a
+   * zero address counting as hold) and its mirror on the receiver's, so the last SDP either way wins; null =
+   * `direction`.
+   */
+  reportedDirection: MediaDirection | null;
   rtcpMux: boolean;
   /** Rejected (port 0) in the SDP: no sockets. */
   rejected: boolean;
@@ -88,14 +97,25 @@ export interface Monologue {
   medias: CallMedia[];
   /** The monologue this one is in dialogue with (offer/answer). */
   peer: Monologue | null;
-  /** The logical interface its sockets are on. */
+  /** The logical interface `direction` named for its sockets; '' = none (the SDP's family picks one). */
   interfaceName: string;
   /** State for `replace: ["SDP version"]` and origin rewriting across re-INVITEs. */
   sdpVersion: string | null;
   /** The last SDP this party sent, for re-INVITE comparison. */
   lastSdp: string | null;
-  /** Set when a branch or tag was deleted (delete-delay running). */
+  /** Deleted: by a via-branch / to-tag delete (its ports released, still listed), or the call's delete-delay runs. */
   deleted: boolean;
+  /** Creation order within the call (rtpengine names an untagged monologue `<untagged N>` by it). */
+  readonly index: number;
+  /** The side an offer was sent to takes the ICE controlling role (rtpengine flags it even with ICE removed). */
+  iceControlling: boolean;
+  /**
+   * The monologues this one's media goes to ("subscribers" in rtpengine's query), with the order each link
+   * was made in. Kept apart from `peer`, which holds one partner only while a forked call has several.
+   */
+  subscribers: { subscriber: Monologue; seq: number }[];
+  /** The origin (o=) state of the SDP this party sent, for `replace` across re-INVITEs. */
+  originState: SdpOriginState | undefined;
 }
 
 export type CallEndReason =
@@ -118,6 +138,25 @@ export interface Call {
   /** Unix ms at which a delayed delete destroys the call; 0 = none. */
   destroyAt: number;
   nextUntagged: number;
+  /** The next Monologue.index. */
+  nextMonologueIndex: number;
+  /** Orders subscription links (most recent first in the query tree). */
+  nextLinkSeq: number;
+}
+
+export function newCall(callId: string, nowMs: number): Call {
+  return {
+    callId,
+    created: Math.floor(nowMs / 1000),
+    createdUs: (nowMs % 1000) * 1000,
+    lastSignal: Math.floor(nowMs / 1000),
+    monologues: new Map(),
+    answered: false,
+    destroyAt: 0,
+    nextUntagged: 0,
+    nextMonologueIndex: 0,
+    nextLinkSeq: 0,
+  };
 }
 
 export function newStats(): StreamStats {
@@ -155,6 +194,7 @@ export function newMedia(
     protocol,
     codec: null,
     direction: 'sendrecv',
+    reportedDirection: null,
     rtcpMux: false,
     rejected: false,
     rtp: newPacketStream('rtp', learning),

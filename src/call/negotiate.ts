@@ -22,48 +22,23 @@ export interface Pairing {
   receiver: Monologue;
 }
 
-/**
- * What rtpengine reports about monologues beyond the call model: creation order (it names untagged ones by it),
- * which side took the ICE controlling role (the side an offer was sent to), and who receives whose media
- * ("subscriptions"). Kept beside the model, keyed by the call, because the model's `peer` holds one partner
- * only while a forked call has several.
- */
-interface CallRelations {
-  nextIndex: number;
-  seq: number;
-  index: WeakMap<Monologue, number>;
-  controlling: WeakSet<Monologue>;
-  /** publisher -> the monologues its media goes to, each with the order the link was made in */
-  subscribers: Map<Monologue, { subscriber: Monologue; seq: number }[]>;
-}
-
-const relations = new WeakMap<Call, CallRelations>();
-
-function relationsOf(call: Call): CallRelations {
-  let r = relations.get(call);
-  if (!r) {
-    r = { nextIndex: 0, seq: 0, index: new WeakMap(), controlling: new WeakSet(), subscribers: new Map() };
-    relations.set(call, r);
-  }
-  return r;
-}
-
-/** The monologue's creation index within its call (rtpengine's `<untagged N>` uses it). */
-export function monologueIndex(call: Call, m: Monologue): number {
-  return relationsOf(call).index.get(m) ?? 0;
-}
-
-/** The side an offer was sent to takes the ICE controlling role (rtpengine flags it even with ICE removed). */
-export function isIceControlling(call: Call, m: Monologue): boolean {
-  return relationsOf(call).controlling.has(m);
+export interface Pairing {
+  /** The party that sent this SDP. */
+  sender: Monologue;
+  /** The party the rewritten SDP goes to; its streams' ports are the ones written into the SDP. */
+  receiver: Monologue;
+  /**
+   * A new to-tag answered an offer whose receiver already holds ports (a fork): rtpengine gives the offerer's
+   * side fresh ports towards the new branch.
+   */
+  freshReceiverPorts: boolean;
 }
 
 const live = (call: Call, m: Monologue): boolean => call.monologues.get(m.key) === m;
 
 /** The monologues `m`'s media goes to, most recent link first. */
 export function subscribersOf(call: Call, m: Monologue): Monologue[] {
-  const list = relationsOf(call).subscribers.get(m) ?? [];
-  return [...list]
+  return [...m.subscribers]
     .sort((a, b) => b.seq - a.seq)
     .map((l) => l.subscriber)
     .filter((x) => live(call, x));
@@ -72,9 +47,8 @@ export function subscribersOf(call: Call, m: Monologue): Monologue[] {
 /** The monologues whose media `m` receives, most recent link first. */
 export function subscriptionsOf(call: Call, m: Monologue): Monologue[] {
   const out: { publisher: Monologue; seq: number }[] = [];
-  for (const [publisher, list] of relationsOf(call).subscribers) {
-    if (!live(call, publisher)) continue;
-    for (const l of list) if (l.subscriber === m) out.push({ publisher, seq: l.seq });
+  for (const publisher of call.monologues.values()) {
+    for (const l of publisher.subscribers) if (l.subscriber === m) out.push({ publisher, seq: l.seq });
   }
   return out.sort((a, b) => b.seq - a.seq).map((x) => x.publisher);
 }
@@ -84,9 +58,8 @@ export function subscriptionsOf(call: Call, m: Monologue): Monologue[] {
  * was linked with before keep sending to it (rtpengine 10.5's forked calls look so).
  */
 function connect(call: Call, a: Monologue, b: Monologue): void {
-  const r = relationsOf(call);
-  r.subscribers.set(a, [{ subscriber: b, seq: r.seq++ }]);
-  r.subscribers.set(b, [{ subscriber: a, seq: r.seq++ }]);
+  a.subscribers = [{ subscriber: b, seq: call.nextLinkSeq++ }];
+  b.subscribers = [{ subscriber: a, seq: call.nextLinkSeq++ }];
 }
 
 function newMonologue(
@@ -97,7 +70,6 @@ function newMonologue(
   now: number,
   controlling = false,
 ): Monologue {
-  const r = relationsOf(call);
   const m: Monologue = {
     key,
     tag,
@@ -110,17 +82,19 @@ function newMonologue(
     sdpVersion: null,
     lastSdp: null,
     deleted: false,
+    index: call.nextMonologueIndex++,
+    iceControlling: controlling,
+    subscribers: [],
+    originState: undefined,
   };
   call.monologues.set(key, m);
-  r.index.set(m, r.nextIndex++);
-  if (controlling) r.controlling.add(m);
   return m;
 }
 
+/** The interface `direction` names, '' when it names none or one that does not exist. */
 function interfaceFor(name: string | undefined, interfaces: readonly InterfaceSpec[]): string {
-  const first = interfaces[0]?.name ?? 'default';
-  if (name === undefined || name === '') return first;
-  return interfaces.some((i) => i.name === name) ? name : first;
+  if (name === undefined || name === '') return '';
+  return interfaces.some((i) => i.name === name) ? name : '';
 }
 
 function retag(call: Call, m: Monologue, tag: string): void {
@@ -183,13 +157,17 @@ export function pairForOffer(
   sender.peer = receiver;
   receiver.peer = sender;
   connect(call, sender, receiver);
-  return { sender, receiver };
+  return { sender, receiver, freshReceiverPorts: false };
 }
 
-/** In an answer the from-tag is the offerer's and the to-tag the answerer's (the SDP's sender). */
+/**
+ * In an answer the from-tag is the offerer's and the to-tag the answerer's (the SDP's sender). An answer whose
+ * from-tag no offer made still goes through, as in rtpengine: it sets up a new pair of sides of its own.
+ */
 export function pairForAnswer(call: Call, req: AnswerRequest, now: number): Pairing {
-  const offerer = call.monologues.get(req.fromTag);
-  if (!offerer) throw new NgError(NG_REASON.unknownCallId);
+  let offerer = call.monologues.get(req.fromTag);
+  if (!offerer) offerer = newMonologue(call, req.fromTag, req.fromTag, '', now);
+  let freshReceiverPorts = false;
   let answerer = call.monologues.get(req.toTag);
   if (!answerer) {
     const candidate =
@@ -211,6 +189,7 @@ export function pairForAnswer(call: Call, req: AnswerRequest, now: number): Pair
       answerer.peer = offerer;
       for (const m of offerer.medias)
         answerer.medias.push(newMedia(m.index, m.type, m.protocol, m.rtp.learning));
+      freshReceiverPorts = candidate !== undefined;
     }
   }
   if (req.label) answerer.label = req.label;
@@ -218,7 +197,7 @@ export function pairForAnswer(call: Call, req: AnswerRequest, now: number): Pair
   answerer.peer = offerer;
   connect(call, offerer, answerer);
   call.answered = true;
-  return { sender: answerer, receiver: offerer };
+  return { sender: answerer, receiver: offerer, freshReceiverPorts };
 }
 
 function sameEndpoint(a: PacketStream['advertised'], b: PacketStream['advertised']): boolean {
@@ -246,15 +225,9 @@ const MIRROR: Record<Direction, Direction> = {
   inactive: 'inactive',
 };
 
-/**
- * The direction rtpengine reports for a media (query `send` / `recv` flags): every SDP sets it on the sender's
- * media (a zero address counting as hold) and its mirror on the receiver's, so the last SDP either way wins.
- * `CallMedia.direction` stays what the party itself last said (the timeouts read that).
- */
-const reported = new WeakMap<CallMedia, Direction>();
-
+/** See CallMedia.reportedDirection; `CallMedia.direction` stays what the party itself said (timeouts read it). */
 export function reportedDirection(media: CallMedia): Direction {
-  return reported.get(media) ?? media.direction;
+  return media.reportedDirection ?? media.direction;
 }
 
 /** An old-style hold (c= 0.0.0.0) takes away what the party receives. */
@@ -267,17 +240,42 @@ function isZero(address: string): boolean {
   return address === '0.0.0.0' || address === '::' || address === '0:0:0:0:0:0:0:0';
 }
 
+/** What the call actor must do with sockets after an SDP was applied. */
+export interface SocketWork {
+  /** Medias without sockets that need a port pair. */
+  needSockets: CallMedia[];
+  /** Bound medias that must move to a fresh port pair (the old pair is released). */
+  rebind: CallMedia[];
+  /** Bound medias the SDP rejected (port 0): their sockets close and their ports go back. */
+  release: CallMedia[];
+}
+
+/**
+ * A party that re-offers (or re-answers) from another address or port gets fresh ports on the other side, as
+ * rtpengine does; a hold (zero address), a rejection or the first SDP is no move.
+ */
+export function movedEndpoint(
+  before: PacketStream['advertised'],
+  after: PacketStream['advertised'],
+): boolean {
+  if (before === null || after === null) return false;
+  if (isZero(before.address) || isZero(after.address) || before.port === 0 || after.port === 0) return false;
+  return !sameEndpoint(before, after);
+}
+
 /**
  * Applies the SDP the sender sent to its own medias (where it receives, direction, codecs), and makes sure the
- * receiver has a matching media for each m= line. Returns the streams of both sides that still need sockets.
+ * receiver has a matching media for each m= line. Returns the socket work this makes for both sides.
  */
 export function applySdp(
   pairing: Pairing,
   sdp: SdpView,
   flags: MediaFlags,
   defaultLearning: EndpointLearning,
-): { needSockets: CallMedia[] } {
+): SocketWork {
   const { sender, receiver } = pairing;
+  const rebind = new Set<CallMedia>();
+  if (pairing.freshReceiverPorts) for (const m of receiver.medias) rebind.add(m);
   const learning = flags.endpointLearning ?? defaultLearning;
   const useSipSource = flags.flags.has('sip-source-address') && !flags.flags.has('trust-address');
   sdp.media.forEach((view, i) => {
@@ -298,13 +296,14 @@ export function applySdp(
     const onHold = isZero(view.connection.address);
     media.direction = view.direction ?? 'sendrecv';
     const effective = effectiveDirection(media.direction, onHold);
-    reported.set(media, effective);
+    media.reportedDirection = effective;
     // rtpengine reports the endpoint the SDP names even when it is a rejected (port 0) or held (0.0.0.0)
     // one; RTCP is on the a=rtcp port, else RTP+1, also with rtcp-mux (then it is only the fallback)
     const rtpEp = { family, address, port: view.port };
     const rtcpAddr = view.rtcp?.address && !useSipSource ? view.rtcp.address : address;
     const rtcpEp = { family, address: rtcpAddr, port: view.rtcp?.port ?? view.port + 1 };
     const reachable = !media.rejected && !onHold;
+    const moved = movedEndpoint(media.rtp.advertised, rtpEp);
     setAdvertised(media.rtp, rtpEp, reachable);
     setAdvertised(media.rtcp, rtcpEp, reachable);
     for (const s of [media.rtp, media.rtcp]) {
@@ -318,12 +317,13 @@ export function applySdp(
       peerMedia = newMedia(i + 1, view.type, view.protocol, learning);
       receiver.medias.push(peerMedia);
     }
+    if (moved) rebind.add(peerMedia);
     // Until the receiver's own SDP says otherwise, it mirrors the sender's media line.
     if (peerMedia.rtp.advertised === null && !peerMedia.rejected) {
       peerMedia.type = view.type;
       peerMedia.protocol = view.protocol;
     }
-    reported.set(peerMedia, MIRROR[effective]);
+    peerMedia.reportedDirection = MIRROR[effective];
     // rtcp-mux holds only while both sides put a=rtcp-mux in their SDP
     if (!view.rtcpMux) peerMedia.rtcpMux = false;
     if (media.rejected) peerMedia.rejected = true;
@@ -333,26 +333,30 @@ export function applySdp(
     peerMedia.rtp.sink = media.rtp;
     peerMedia.rtcp.sink = media.rtcp;
   });
-  const needSockets: CallMedia[] = [];
-  for (const m of [...sender.medias, ...receiver.medias])
-    if (!m.rejected && m.rtp.socket === null) needSockets.push(m);
-  return { needSockets };
+  const work: SocketWork = { needSockets: [], rebind: [], release: [] };
+  for (const m of [...sender.medias, ...receiver.medias]) {
+    if (m.rejected) {
+      if (m.rtp.socket !== null) work.release.push(m);
+    } else if (m.rtp.socket === null) work.needSockets.push(m);
+    else if (rebind.has(m)) work.rebind.push(m);
+  }
+  return work;
 }
 
-/** The interface and family a monologue's sockets go on. */
+/**
+ * The interface and family a monologue's sockets go on. An interface `direction` named wins, whatever the
+ * SDP's family (rtpengine bridges the families then); otherwise the first interface of the wanted family.
+ */
 export function chooseLocal(
   interfaces: readonly InterfaceSpec[],
   name: string,
   family: Family,
 ): InterfaceSpec {
-  const named = interfaces.filter((i) => i.name === name);
-  const pool = named.length > 0 ? named : interfaces;
-  // the family wins over the name: rtpengine takes another interface of the SDP's family if the named one
-  // has none
+  const named = name === '' ? [] : interfaces.filter((i) => i.name === name);
   const spec =
-    pool.find((i) => i.family === family) ??
+    named.find((i) => i.family === family) ??
+    named[0] ??
     interfaces.find((i) => i.family === family) ??
-    pool[0] ??
     interfaces[0];
   if (!spec) throw new NgError(NG_REASON.outOfPorts);
   return spec;

@@ -1,16 +1,10 @@
 /**
  * The statistics tree that `query` and `delete` answer with, shaped as rtpengine 10.5's (ng-protocol.md §2.7;
- * compare /work/shared/fixtures/kamailio-ng/04-delete-reply.json). Kamailio's `$rtpestat` reads `totals`.
+ * compare test/fixtures/kamailio-ng/04-delete-reply.json). Kamailio's `$rtpestat` reads `totals`.
  */
 import type { NgDict } from '../ng/types.ts';
 import type { Call, CallMedia, Endpoint, Monologue, PacketStream } from './model.ts';
-import {
-  isIceControlling,
-  monologueIndex,
-  reportedDirection,
-  subscribersOf,
-  subscriptionsOf,
-} from './negotiate.ts';
+import { reportedDirection, subscribersOf, subscriptionsOf } from './negotiate.ts';
 
 function endpointDict(e: Endpoint | null): NgDict {
   if (!e) return {};
@@ -42,7 +36,7 @@ function streamDict(s: PacketStream, media: CallMedia): NgDict {
   return d;
 }
 
-function mediaDict(call: Call, owner: Monologue, m: CallMedia): NgDict {
+function mediaDict(owner: Monologue, m: CallMedia): NgDict {
   // a side's medias are initialized by the first SDP that side sends
   const flags: string[] = owner.lastSdp !== null ? ['initialized'] : [];
   // rtpengine's point of view: it sends to a party that receives, and receives from a party that sends
@@ -50,7 +44,7 @@ function mediaDict(call: Call, owner: Monologue, m: CallMedia): NgDict {
   if (direction === 'sendrecv' || direction === 'recvonly') flags.push('send');
   if (direction === 'sendrecv' || direction === 'sendonly') flags.push('recv');
   if (m.rtcpMux) flags.push('rtcp-mux');
-  if (isIceControlling(call, owner)) flags.push('ICE controlling');
+  if (owner.iceControlling) flags.push('ICE controlling');
   const d: NgDict = { index: m.index, type: m.type, protocol: m.protocol };
   // rtpengine names the codec only once media has flowed
   if (m.codec && m.rtp.stats.packets > 0) d.codec = m.codec;
@@ -67,16 +61,26 @@ function monologueDict(call: Call, m: Monologue): NgDict {
   if (m.viaBranch) d['via-branch'] = m.viaBranch;
   d.subscriptions = subscriptionsOf(call, m).map(relation);
   d.subscribers = subscribersOf(call, m).map(relation);
-  d.medias = m.medias.map((media) => mediaDict(call, m, media));
+  d.medias = m.medias.map((media) => mediaDict(m, media));
   return d;
 }
 
 /** rtpengine lists a monologue without a tag yet as `<untagged N>`, N its creation index in the call. */
-function tagKey(call: Call, m: Monologue): string {
-  return m.tag ?? `<untagged ${monologueIndex(call, m)}>`;
+function tagKey(m: Monologue): string {
+  return m.tag ?? `<untagged ${m.index}>`;
 }
 
-export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: string | null }): NgDict {
+/** Which monologues a tree lists: those a query's tags select, or an explicit set (a scoped delete's). */
+export type TreeSelection =
+  | { fromTag: string | null; toTag: string | null }
+  | { only: ReadonlySet<Monologue> };
+
+/** A monologue and the sides whose media it receives: what a delete of that one side reports. */
+export function withSubscriptions(call: Call, m: Monologue): Set<Monologue> {
+  return new Set([m, ...subscriptionsOf(call, m)]);
+}
+
+export function queryTree(call: Call, select?: TreeSelection): NgDict {
   const out: NgDict = {
     created: call.created,
     created_us: call.createdUs,
@@ -84,11 +88,13 @@ export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: st
   };
   const tagsDict: NgDict = {};
   const totals = { RTP: { packets: 0, bytes: 0, errors: 0 }, RTCP: { packets: 0, bytes: 0, errors: 0 } };
-  const from = tags?.fromTag ? call.monologues.get(tags.fromTag) : undefined;
-  // a query naming a tag shows that side and the sides it exchanges media with
-  const wanted = from
-    ? new Set<Monologue>([from, ...subscriptionsOf(call, from), ...subscribersOf(call, from)])
-    : null;
+  let wanted: ReadonlySet<Monologue> | null = null;
+  if (select && 'only' in select) wanted = select.only;
+  else if (select?.fromTag) {
+    const from = call.monologues.get(select.fromTag);
+    // a query naming a tag shows that side and the sides it exchanges media with
+    if (from) wanted = new Set([from, ...subscriptionsOf(call, from), ...subscribersOf(call, from)]);
+  }
   for (const m of call.monologues.values()) {
     for (const media of m.medias) {
       for (const s of [media.rtp, media.rtcp]) {
@@ -99,7 +105,7 @@ export function queryTree(call: Call, tags?: { fromTag: string | null; toTag: st
       }
     }
     if (wanted && !wanted.has(m)) continue;
-    tagsDict[tagKey(call, m)] = monologueDict(call, m);
+    tagsDict[tagKey(m)] = monologueDict(call, m);
   }
   out.tags = tagsDict;
   out.totals = totals;

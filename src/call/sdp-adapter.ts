@@ -2,6 +2,7 @@
  * The seam between the SDP engine (src/sdp) and the call logic: a parsed SDP as the call logic sees it, and the
  * rewrite plan for the party an SDP is sent on to, made from that party's bound streams.
  */
+import { randomBytes } from 'node:crypto';
 import { NgError } from '../ng/errors.ts';
 import type { MediaFlags } from '../ng/request.ts';
 import {
@@ -10,7 +11,6 @@ import {
   rewriteSdp,
   SdpError,
   type SdpMediaPlan,
-  type SdpOriginState,
   type SdpRewritePlan,
   type SdpSession,
   sdpUnusableReason,
@@ -79,8 +79,11 @@ function carriedFromOffer(offer: SdpSession | null, i: number): { ptime?: number
   };
 }
 
-/** Per-monologue SDP origin state lives beside the monologue, keyed by it. */
-const originStates = new WeakMap<Monologue, SdpOriginState>();
+/**
+ * loop-protect's `a=rtpengine:` marker: like rtpengine, one random 12-hex-digit value per daemon instance (the
+ * same in every call), so that the daemon can recognise SDP it has already rewritten.
+ */
+export const LOOP_PROTECT_MARKER: string = randomBytes(6).toString('hex');
 
 /**
  * Rewrites the SDP that `sender` sent, for `receiver`: the receiver's local ports and address go in, since the
@@ -94,8 +97,8 @@ export function renderFor(
 ): string {
   // an answer carries the offer's a=ptime and a=mid where it has none of its own
   const offer = flags.command === 'answer' ? offerSession(receiver) : null;
-  const state = nextOriginState(originStates.get(sender), session);
-  originStates.set(sender, state);
+  const state = nextOriginState(sender.originState, session);
+  sender.originState = state;
   const first = receiver.medias.find((m) => m.rtp.local !== null)?.rtp.local;
   const family = first?.family ?? 'IP4';
   const advertised = flags.mediaAddress ?? first?.advertised ?? '0.0.0.0';
@@ -139,7 +142,7 @@ export function renderFor(
         ? 'full'
         : 'default',
     originalSendrecv: flags.flags.has('original-sendrecv'),
-    ...(flags.flags.has('loop-protect') && sender.tag ? { loopProtect: sender.tag } : {}),
+    ...(flags.flags.has('loop-protect') ? { loopProtect: LOOP_PROTECT_MARKER } : {}),
     origin: state,
   };
   try {

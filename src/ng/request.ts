@@ -140,29 +140,19 @@ class Keys {
   }
 }
 
-const MEDIA_KEYS_WITH_PREFIX_FLAGS: readonly [string, string][] = [
-  ['replace-', 'replace'],
-  ['rtcp-mux-', 'rtcp-mux'],
-];
-
 function parseMediaFlags(k: Keys): MediaFlags {
   const flags = new Set<string>();
   const replace = new Set(k.list('replace').map(canon));
   const rtcpMux = new Set(k.list('rtcp-mux').map(canon));
   let transportProtocol = k.str('transport-protocol');
   let ice = k.str('ice');
+  // `replace-X` and `rtcp-mux-X` inside `flags` are Kamailio's flag spellings, which the Kamailio module turns
+  // into `replace` / `rtcp-mux` items; rtpengine 10.5 itself ignores them there (checked against the daemon)
   for (const raw of k.list('flags')) {
     const f = canon(raw);
-    let handled = false;
-    for (const [prefix, key] of MEDIA_KEYS_WITH_PREFIX_FLAGS) {
-      if (f.startsWith(prefix) && f.length > prefix.length) {
-        (key === 'replace' ? replace : rtcpMux).add(f.slice(prefix.length));
-        handled = true;
-      }
-    }
     if (f.startsWith('ice=')) ice = raw.slice(4);
     if (/^(rtp|udp\/tls\/rtp)\/s?avpf?$/i.test(raw)) transportProtocol = raw;
-    if (!handled) flags.add(f);
+    flags.add(f);
   }
   const af = k.str('address-family');
   const addressFamily = af === 'IP4' || af === 'IP6' ? af : null;

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { DaemonSettings } from '../../actors/context.ts';
 import { dueReason } from '../../actors/singletons/timeouts.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
-import type { Call } from '../../src/call/model.ts';
+import { type Call, newCall } from '../../src/call/model.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import type { NgDict } from '../../src/ng/types.ts';
 import { sdpFor } from '../helpers/daemon.ts';
@@ -29,16 +29,7 @@ const settings: DaemonSettings = {
 };
 
 test('dueReason is pure: each limit applies only in its state', () => {
-  const call: Call = {
-    callId: 'x',
-    created: 1000,
-    createdUs: 0,
-    lastSignal: 1000,
-    monologues: new Map(),
-    answered: false,
-    destroyAt: 0,
-    nextUntagged: 0,
-  };
+  const call: Call = newCall('x', 1000_000);
   assert.equal(dueReason(call, 1000_000 + 119_000, settings), null);
   assert.equal(dueReason(call, 1000_000 + 120_000, settings), 'offer-timeout');
   call.answered = true;

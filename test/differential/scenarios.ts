@@ -964,4 +964,81 @@ scenario('answer-before-offer-tag-mismatch', 'answer whose from-tag matches no o
   s.del(),
 ]);
 
+scenario(
+  'delete-without-tags-delayed',
+  'delete by call-id alone with a delete-delay: bare ok, the call lingers',
+  (s) => [
+    s.offer('A', A_OFFER),
+    s.answer('A', 'B', B_ANSWER),
+    s.raw({ command: 'delete', 'delete-delay': 5 }),
+    s.query(),
+  ],
+);
+
+scenario(
+  'delete-from-tag-delayed',
+  'delete naming the from-tag with a delete-delay: the tree, the call lingers',
+  (s) => [s.offer('A', A_OFFER), s.answer('A', 'B', B_ANSWER), s.del({ 'delete-delay': 5 }), s.query()],
+);
+
+scenario('delete-to-tag-without-from-tag', 'forked call: to-tag delete that names no from-tag', (s) => [
+  s.offer('A', A_OFFER),
+  s.answer('A', 'B1', baresipAnswer('198.18.2.10', 20172)),
+  s.answer('A', 'B2', baresipAnswer('198.18.2.20', 20300)),
+  s.raw({ command: 'delete', 'to-tag': 'B1', flags: ['to-tag'] }),
+  s.query(),
+  s.del(),
+]);
+
+scenario(
+  'delete-unknown-via-branch',
+  'a delete naming a via-branch the call does not have ends the call',
+  (s) => [
+    s.offer('A', A_OFFER),
+    s.answer('A', 'B', B_ANSWER),
+    s.del({ 'via-branch': 'z9hG4bK.nope' }),
+    s.query(),
+  ],
+);
+
+scenario('rtcp-mux-flag-spelling', 'rtcp-mux-demux given inside flags (rtpengine ignores it there)', (s) => [
+  s.offer('A', withRtcpMux('192.0.2.70', 6000), { flags: ['rtcp-mux-demux'] }),
+  s.answer('A', 'B', plainAnswer('192.0.2.71', 6100, '111', ['a=rtpmap:111 opus/48000/2'])),
+  s.del(),
+]);
+
+scenario(
+  'reanswer-new-port',
+  're-INVITE answered from a new port: the offerer side gets fresh ports',
+  (s) => [
+    s.offer('A', A_OFFER),
+    s.answer('A', 'B', B_ANSWER),
+    s.offer('A', A_OFFER, { 'to-tag': 'B' }),
+    s.answer('A', 'B', baresipAnswer('198.18.2.10', 20400)),
+    s.query(),
+    s.del(),
+  ],
+);
+
+scenario(
+  'answer-unknown-from-tag-query',
+  'answer whose from-tag matches no offer, then a full query',
+  (s) => [s.offer('A', A_OFFER), s.answer('X', 'B', B_ANSWER), s.query(), s.del()],
+);
+
+scenario(
+  'hold-zero-address-resume',
+  'old-style hold with c=0.0.0.0, then resume from the old address',
+  (s) => [
+    s.offer('A', asterisk()),
+    s.answer('A', 'B', plainAnswer('203.0.113.60', 30500, '8')),
+    s.offer('A', asterisk('1698233124', 14568, 'sendrecv', '0.0.0.0'), { 'to-tag': 'B' }),
+    s.answer('A', 'B', plainAnswer('203.0.113.60', 30500, '8', [], 2)),
+    s.offer('A', asterisk('1698233125'), { 'to-tag': 'B' }),
+    s.answer('A', 'B', plainAnswer('203.0.113.60', 30500, '8', [], 3)),
+    s.query(),
+    s.del(),
+  ],
+);
+
 export const SCENARIOS: readonly NgScenario[] = scenarios;
