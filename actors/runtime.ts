@@ -94,6 +94,27 @@ export function supervise<Msg>(opts: {
   };
 }
 
+/**
+ * An onCrash policy that hands every failure to the parent (the call decides for its monologues and medias),
+ * answering the failed message first. Built once per actor kind, not per actor: a call has several of them.
+ */
+export function escalateToParent<Msg>(onFailedMessage: (msg: Msg | undefined) => void) {
+  return (
+    msg: Msg | undefined,
+    err: Error | undefined,
+    ctx: SupervisionContext<Msg, AnyRef>,
+    _child: unknown,
+  ): symbol => {
+    try {
+      onFailedMessage(msg);
+    } catch {
+      // answering the failed message is best effort
+    }
+    if (err && !ORIGIN.has(err)) ORIGIN.set(err, ctx.path.toString());
+    return ctx.escalate as symbol;
+  };
+}
+
 /** Any actor's reference, as a parent to spawn under: nact's refs are invariant in their message type. */
 // biome-ignore lint/suspicious/noExplicitAny: the one place the untyped parent ref is named
 export type AnyRef = Ref<any>;

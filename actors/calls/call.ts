@@ -50,7 +50,7 @@ function monologueRef(
 ): Ref<MonologueMsg> {
   let ref = state.monologues.get(m);
   if (!ref) {
-    ref = spawnMonologue(self, ctx, state.call.callId, `monologue-${state.nextMonologue++}`);
+    ref = spawnMonologue(self, ctx, `monologue-${state.nextMonologue++}`);
     state.monologues.set(m, ref);
   }
   return ref;

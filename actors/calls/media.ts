@@ -3,6 +3,7 @@
  * port pair from the allocator and installs the socket handlers that relay packets through the forwarding
  * table (the PacketStream objects), and it closes them and gives the ports back when it stops.
  */
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { dispatch, type Ref, spawn } from 'nact';
 import type { CallMedia, PacketStream } from '../../src/call/model.ts';
 import type { InterfaceSpec } from '../../src/call/negotiate.ts';
@@ -11,25 +12,44 @@ import { NG_REASON } from '../../src/ng/errors.ts';
 import { relayPacket } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
 import type { MediaMsg, OpenResult, PortMsg } from '../messages.ts';
-import { type AnyRef, ask, supervise } from '../runtime.ts';
+import { type AnyRef, ask, escalateToParent } from '../runtime.ts';
 
 interface MediaState {
-  media: CallMedia;
+  readonly media: CallMedia;
+  readonly ctx: DaemonContext;
 }
 
 const BIND_ATTEMPTS = 16;
 const PORT_QUARANTINE_MS = 30_000;
 
+/**
+ * The socket handlers are two functions shared by every socket (a call has four sockets; per-socket closures
+ * would cost memory per call): each socket carries its stream and clock under these symbols.
+ */
+const STREAM = Symbol('stream');
+const CLOCK = Symbol('clock');
+
+interface MediaSocket extends Socket {
+  [STREAM]: PacketStream;
+  [CLOCK]: () => number;
+}
+
+function onPacket(this: MediaSocket, msg: Buffer, rinfo: RemoteInfo): void {
+  relayPacket(this[STREAM], msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', this[CLOCK]());
+}
+
+// A socket error (e.g. ICMP unreachable reported on send) must not crash anything: count it.
+function onSocketError(this: MediaSocket): void {
+  this[STREAM].stats.errors++;
+}
+
 function attach(ctx: DaemonContext, s: PacketStream): void {
-  const sock = s.socket;
+  const sock = s.socket as MediaSocket | null;
   if (!sock) return;
-  sock.on('message', (msg, rinfo) =>
-    relayPacket(s, msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', ctx.now()),
-  );
-  // A socket error (e.g. ICMP unreachable reported on send) must not crash anything: count it.
-  sock.on('error', () => {
-    s.stats.errors++;
-  });
+  sock[STREAM] = s;
+  sock[CLOCK] = ctx.now;
+  sock.on('message', onPacket);
+  sock.on('error', onSocketError);
 }
 
 async function open(
@@ -106,37 +126,28 @@ export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
     dispatch(ctx.ports, { kind: 'release', interfaceName: local.interfaceName, port: local.port });
 }
 
-export function spawnMedia(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  media: CallMedia,
-  callId: string,
-): Ref<MediaMsg> {
-  return spawn(
-    parent,
-    async (state: MediaState, msg: MediaMsg) => {
-      switch (msg.kind) {
-        case 'open':
-          msg.reply(await open(ctx, state, msg.local, msg.fresh));
-          break;
-        case 'fault':
-          throw new Error(msg.error);
-      }
-      return state;
-    },
-    `media-${media.index}`,
-    {
-      initialState: { media },
-      afterStop: (state: MediaState) => releaseMedia(ctx, state.media),
-      // The call decides: one broken stream ends its call cleanly, never the others.
-      onCrash: supervise<MediaMsg>({
-        log: ctx.supervision,
-        callId: () => callId,
-        decide: () => 'escalate',
-        onFailedMessage: (msg) => {
-          if (msg?.kind === 'open') msg.reply({ ok: false, reason: NG_REASON.internal });
-        },
-      }),
-    },
-  );
+async function mediaActor(state: MediaState, msg: MediaMsg): Promise<MediaState> {
+  switch (msg.kind) {
+    case 'open':
+      msg.reply(await open(state.ctx, state, msg.local, msg.fresh));
+      break;
+    case 'fault':
+      throw new Error(msg.error);
+  }
+  return state;
+}
+
+const afterMediaStop = (state: MediaState) => releaseMedia(state.ctx, state.media);
+
+// The call decides: one broken stream ends its call cleanly, never the others.
+const mediaOnCrash = escalateToParent<MediaMsg>((msg) => {
+  if (msg?.kind === 'open') msg.reply({ ok: false, reason: NG_REASON.internal });
+});
+
+export function spawnMedia(parent: AnyRef, ctx: DaemonContext, media: CallMedia): Ref<MediaMsg> {
+  return spawn(parent, mediaActor, `media-${media.index}`, {
+    initialState: { media, ctx },
+    afterStop: afterMediaStop,
+    onCrash: mediaOnCrash,
+  });
 }

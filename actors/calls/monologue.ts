@@ -5,52 +5,39 @@
 import { dispatch, type Ref, spawn } from 'nact';
 import type { DaemonContext } from '../context.ts';
 import type { MediaMsg, MonologueMsg } from '../messages.ts';
-import { type AnyRef, supervise } from '../runtime.ts';
+import { type AnyRef, escalateToParent } from '../runtime.ts';
 import { spawnMedia } from './media.ts';
 
 interface MonologueState {
-  medias: Map<number, Ref<MediaMsg>>;
+  readonly ctx: DaemonContext;
 }
 
-export function spawnMonologue(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  callId: string,
-  name: string,
-): Ref<MonologueMsg> {
-  return spawn(
-    parent,
-    (state: MonologueState, msg: MonologueMsg, actx) => {
-      switch (msg.kind) {
-        case 'open-media': {
-          let ref = state.medias.get(msg.media.index);
-          if (!ref) {
-            ref = spawnMedia(actx.self, ctx, msg.media, callId);
-            state.medias.set(msg.media.index, ref);
-          }
-          dispatch(ref, { kind: 'open', local: msg.local, fresh: msg.fresh, reply: msg.reply });
-          break;
-        }
-        case 'fault-media': {
-          const first = state.medias.values().next();
-          if (first.done) throw new Error(msg.error);
-          dispatch(first.value, { kind: 'fault', error: msg.error });
-          break;
-        }
-      }
-      return state;
-    },
-    name,
-    {
-      initialStateFunc: () => ({ medias: new Map() }),
-      onCrash: supervise<MonologueMsg>({
-        log: ctx.supervision,
-        callId: () => callId,
-        decide: () => 'escalate',
-        onFailedMessage: (msg) => {
-          if (msg?.kind === 'open-media') msg.reply({ ok: false, reason: 'Internal error' });
-        },
-      }),
-    },
-  );
+function monologueActor(
+  state: MonologueState,
+  msg: MonologueMsg,
+  actx: { self: Ref<MonologueMsg>; children: Map<string, Ref<unknown>> },
+): MonologueState {
+  switch (msg.kind) {
+    case 'open-media': {
+      let ref = actx.children.get(`media-${msg.media.index}`) as Ref<MediaMsg> | undefined;
+      if (!ref) ref = spawnMedia(actx.self, state.ctx, msg.media);
+      dispatch(ref, { kind: 'open', local: msg.local, fresh: msg.fresh, reply: msg.reply });
+      break;
+    }
+    case 'fault-media': {
+      const first = actx.children.values().next();
+      if (first.done) throw new Error(msg.error);
+      dispatch(first.value as Ref<MediaMsg>, { kind: 'fault', error: msg.error });
+      break;
+    }
+  }
+  return state;
+}
+
+const monologueOnCrash = escalateToParent<MonologueMsg>((msg) => {
+  if (msg?.kind === 'open-media') msg.reply({ ok: false, reason: 'Internal error' });
+});
+
+export function spawnMonologue(parent: AnyRef, ctx: DaemonContext, name: string): Ref<MonologueMsg> {
+  return spawn(parent, monologueActor, name, { initialState: { ctx }, onCrash: monologueOnCrash });
 }
