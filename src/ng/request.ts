@@ -5,6 +5,7 @@
  */
 import { lookupCommand, type NgCommandName } from './commands.ts';
 import { NG_REASON, NgError } from './errors.ts';
+import { parseRtppFlags, withRtppFlags } from './rtpp-flags.ts';
 import type { NgDict, NgValue } from './types.ts';
 
 /** Canonical spelling of a key or flag: lower case, hyphens. */
@@ -188,7 +189,9 @@ function required(k: Keys, key: string, reason: string): string {
 }
 
 /** Throws NgError with rtpengine's reason when the request cannot be carried out. */
-export function parseRequest(d: NgDict): ParsedRequest {
+export function parseRequest(dict: NgDict): ParsedRequest {
+  const flagString = dict['rtpp-flags'];
+  const d = typeof flagString === 'string' ? withRtppFlags(dict, parseRtppFlags(flagString)) : dict;
   const k = new Keys(d);
   const command = k.raw('command');
   if (command === undefined) throw new NgError(NG_REASON.noCommand);
