@@ -1,0 +1,113 @@
+/**
+ * The kernel table singleton: the one owner of this instance's nftables table (`--table=N`). Media actors
+ * tell it which stream pairs the kernel forwards; it batches every change of one event-loop turn into one
+ * transaction and, once per interval, reads all counters with one listing into `counters`, a plain table that
+ * `query`, `statistics` and the timeouts read without messages.
+ *
+ * Opening the table (and the preflight) happens before spawning, so the daemon decides about fallback first.
+ */
+import { dispatch, type Ref, spawn, stop } from 'nact';
+import type { ChangeResult, KernelCounterTable, KernelStreamPair, KernelTable } from '../../kernel/table.ts';
+import type { SupervisionLog } from '../../src/log/supervision.ts';
+import { type AnyRef, type Reply, supervise } from '../runtime.ts';
+
+export type KernelTableMsg =
+  | { kind: 'install'; pair: KernelStreamPair; reply?: Reply<ChangeResult> }
+  | { kind: 'remove'; pairId: string; reply?: Reply<ChangeResult> }
+  | { kind: 'remove-call'; callId: string; reply?: Reply<number> }
+  | { kind: 'read-counters'; reply?: Reply<KernelCounterTable> };
+
+export interface KernelTableHandle {
+  readonly ref: Ref<KernelTableMsg>;
+  /** Updated in place by every counter read. */
+  readonly counters: KernelCounterTable;
+  /** Stops the counter timer and the actor, and removes the table from the kernel. Idempotent. */
+  close(): void;
+}
+
+export interface KernelTableOptions {
+  log: SupervisionLog;
+  /**
+   * How often all counters are read (default 1000 ms; 0 = only on `read-counters`). A read costs about 12 µs
+   * per direction in libnftables, so with many streams the interval stretches to keep reading under
+   * `maxReadShare` of one core.
+   */
+  counterIntervalMs?: number;
+  /** Default 0.05: counter reads use at most 5% of one core. */
+  maxReadShare?: number;
+  /** Called when a counter read fails (e.g. someone deleted the table); the daemon logs it. */
+  onError?: (error: Error) => void;
+}
+
+export function spawnKernelTable(
+  parent: AnyRef,
+  table: KernelTable,
+  opts: KernelTableOptions,
+): KernelTableHandle {
+  let lastReadMs = 0;
+  const ref = spawn(
+    parent,
+    (state: KernelTable, msg: KernelTableMsg) => {
+      switch (msg.kind) {
+        case 'install':
+          void state.install(msg.pair).then((r) => msg.reply?.(r));
+          break;
+        case 'remove':
+          void state.remove(msg.pairId).then((r) => msg.reply?.(r));
+          break;
+        case 'remove-call':
+          void state.removeCall(msg.callId).then((n) => msg.reply?.(n));
+          break;
+        case 'read-counters': {
+          const t0 = performance.now();
+          try {
+            state.readCounters();
+          } catch (e) {
+            opts.onError?.(e as Error);
+          }
+          lastReadMs = performance.now() - t0;
+          msg.reply?.(state.counters);
+          break;
+        }
+      }
+      return state;
+    },
+    'kernel-table',
+    {
+      initialState: table,
+      // The table's bookkeeping mirrors the kernel: keep it across an unexpected error rather than forget rules.
+      onCrash: supervise<KernelTableMsg>({ log: opts.log, decide: () => 'resume' }),
+    },
+  );
+  const interval = opts.counterIntervalMs ?? 1000;
+  const share = opts.maxReadShare ?? 0.05;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const schedule = () => {
+    if (closed || interval <= 0) return;
+    timer = setTimeout(
+      () => {
+        dispatch(ref, { kind: 'read-counters' });
+        schedule();
+      },
+      Math.max(interval, lastReadMs / share),
+    );
+    timer.unref();
+  };
+  schedule();
+  return {
+    ref,
+    counters: table.counters,
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      stop(ref);
+      try {
+        table.close();
+      } catch (e) {
+        opts.onError?.(e as Error);
+      }
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The three-namespace topology of the kernel tests (caller - proxy - callee, two veth pairs, addresses only
+ * inside the namespaces) and a client for the agent that runs in each namespace. Everything made here is
+ * removed by `destroy()`, which the tests call in `after` whatever happened.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const AGENT = fileURLToPath(new URL('./ns-agent.ts', import.meta.url));
+
+/** Why the namespace tests cannot run here, or null. */
+export function namespaceSkipReason(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)';
+  try {
+    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
+  } catch {
+    return '`ip netns` is not available';
+  }
+  return null;
+}
+
+export class Agent {
+  readonly #child: ChildProcess;
+  #next = 1;
+  readonly #waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #buffer = '';
+
+  constructor(netns: string) {
+    this.#child = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', AGENT], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.#child.stdout?.on('data', (chunk: Buffer) => {
+      this.#buffer += chunk.toString();
+      let nl = this.#buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        nl = this.#buffer.indexOf('\n');
+        const m = JSON.parse(line) as { id: number; ok: boolean; result?: unknown; error?: string };
+        const w = this.#waiting.get(m.id);
+        this.#waiting.delete(m.id);
+        if (m.ok) w?.resolve(m.result);
+        else w?.reject(new Error(m.error));
+      }
+    });
+    this.#child.on('exit', () => {
+      for (const w of this.#waiting.values()) w.reject(new Error('agent exited'));
+      this.#waiting.clear();
+    });
+  }
+
+  call<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#child.stdin?.write(`${JSON.stringify({ id, op, ...args })}\n`);
+    });
+  }
+
+  /** Ends the agent (closing stdin makes it remove its table and exit) and waits for it. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.#child.once('exit', () => r()));
+    this.#child.stdin?.end();
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface Topology {
+  caller: string;
+  proxy: string;
+  callee: string;
+  /** caller 10.77.1.2 -- 10.77.1.1 proxy 10.77.2.1 -- 10.77.2.2 callee; no routes between the outer two. */
+  callerAddress: string;
+  proxyCallerSide: string;
+  proxyCalleeSide: string;
+  calleeAddress: string;
+  /** Runs a command in the proxy namespace (for nft inspection and sysctls). */
+  inProxy(cmd: string[]): string;
+  destroy(): void;
+}
+
+function ip(args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function createTopology(tag: string): Topology {
+  const p = `k${tag}${process.pid % 100000}`;
+  const caller = `${p}c`;
+  const proxy = `${p}p`;
+  const callee = `${p}e`;
+  const t: Topology = {
+    caller,
+    proxy,
+    callee,
+    callerAddress: '10.77.1.2',
+    proxyCallerSide: '10.77.1.1',
+    proxyCalleeSide: '10.77.2.1',
+    calleeAddress: '10.77.2.2',
+    inProxy: (cmd) => execFileSync('ip', ['netns', 'exec', proxy, ...cmd]).toString(),
+    destroy() {
+      // Deleting a namespace deletes its veth ends, its tables and its sysctls.
+      for (const ns of [caller, proxy, callee]) {
+        try {
+          ip(['netns', 'del', ns]);
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+  try {
+    for (const ns of [caller, proxy, callee]) ip(['netns', 'add', ns]);
+    ip(['link', 'add', `${p}a`, 'netns', caller, 'type', 'veth', 'peer', 'name', `${p}b`, 'netns', proxy]);
+    ip(['link', 'add', `${p}x`, 'netns', proxy, 'type', 'veth', 'peer', 'name', `${p}y`, 'netns', callee]);
+    const setup: [string, string, string][] = [
+      [caller, `${p}a`, '10.77.1.2/24'],
+      [proxy, `${p}b`, '10.77.1.1/24'],
+      [proxy, `${p}x`, '10.77.2.1/24'],
+      [callee, `${p}y`, '10.77.2.2/24'],
+    ];
+    for (const [ns, dev, cidr] of setup) {
+      ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
+      ip(['-n', ns, 'link', 'set', dev, 'up']);
+      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    t.inProxy(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  } catch (e) {
+    t.destroy();
+    throw e;
+  }
+  return t;
+}
