@@ -7,6 +7,7 @@ import type { InterfaceSpec } from '../src/call/negotiate.ts';
 import type { Logger } from '../src/log/logger.ts';
 import type { SupervisionLog } from '../src/log/supervision.ts';
 import type { EndpointLearning } from '../src/ng/request.ts';
+import type { DtmfLogDest } from '../src/rtp/dtmf-log.ts';
 import type { Counters } from '../src/stats/counters.ts';
 import type { PortMsg } from './messages.ts';
 
@@ -25,6 +26,8 @@ export interface DaemonSettings {
   maxSessions: number;
   endpointLearning: EndpointLearning;
   tos: number;
+  /** `--dtmf-log-dest`: where DTMF events go as JSON datagrams; absent = logged only. */
+  dtmfLogDest?: DtmfLogDest | null;
 }
 
 export interface DaemonContext {

@@ -4,6 +4,7 @@
  */
 import type { CallEndReason, CallMedia } from '../src/call/model.ts';
 import type { InterfaceSpec } from '../src/call/negotiate.ts';
+import type { MediaControlRequest } from '../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, OfferRequest, QueryRequest } from '../src/ng/request.ts';
 import type { NgDict } from '../src/ng/types.ts';
 import type { Reply } from './runtime.ts';
@@ -15,7 +16,7 @@ import type { Reply } from './runtime.ts';
  */
 export type CallReply = { ok: true; dict: NgDict } | { ok: false; reason: string; keepCall?: true };
 
-export type CallRequest = OfferRequest | AnswerRequest | DeleteRequest | QueryRequest;
+export type CallRequest = OfferRequest | AnswerRequest | DeleteRequest | QueryRequest | MediaControlRequest;
 
 export type CallMsg =
   | { kind: 'ng'; request: CallRequest; reply: Reply<CallReply> }

@@ -7,6 +7,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { startDaemon } from '../actors/system.ts';
 import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
 import { Logger } from './log/logger.ts';
+import { parseDtmfLogDest } from './rtp/dtmf-log.ts';
 
 const VERSION = '0.1.0';
 
@@ -30,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = loaded.config;
+  const dtmfDestText = cfg.raw.get('dtmf-log-dest');
+  const dtmfLogDest = typeof dtmfDestText === 'string' ? parseDtmfLogDest(dtmfDestText) : null;
+  if (typeof dtmfDestText === 'string' && dtmfLogDest === null) {
+    process.stderr.write(`rtpengine-ts: Invalid value for --dtmf-log-dest: '${dtmfDestText}'\n`);
+    return 1;
+  }
   const log = new Logger({ level: cfg.logLevel });
   if (loaded.unimplemented.length > 0) {
     log.warn('options accepted but not implemented yet; they have no effect', {
@@ -64,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
         maxSessions: cfg.maxSessions,
         endpointLearning: cfg.endpointLearning,
         tos: cfg.tos,
+        dtmfLogDest,
       },
       listenNg: cfg.listenNg.map((l) => ({ ...l })),
       listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),

@@ -13,11 +13,22 @@ import {
   pairForOffer,
   type SocketWork,
 } from '../../src/call/negotiate.ts';
+import { selectParticipants } from '../../src/call/participants.ts';
 import { queryTree, type TreeSelection, withSubscriptions } from '../../src/call/query-tree.ts';
 import { parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
 import { NG_REASON, NgError } from '../../src/ng/errors.ts';
+import type { MediaControlRequest } from '../../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
 import type { NgDict } from '../../src/ng/types.ts';
+import { injectDtmf } from '../../src/rtp/dtmf-inject.ts';
+import { type DtmfReport, sendDtmfReport } from '../../src/rtp/dtmf-log.ts';
+import {
+  type MediaSwitches,
+  newOutputState,
+  newSwitches,
+  type SeenDtmf,
+} from '../../src/rtp/media-control.ts';
+import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
 import { type AnyRef, ask, supervise } from '../runtime.ts';
@@ -197,6 +208,169 @@ export function deleteCmd(
   return { dict, endNow: true };
 }
 
+function partyControl(m: Monologue): { switches: MediaSwitches; injectDtmf: boolean } {
+  m.mediaControl ??= { switches: newSwitches(), injectDtmf: false };
+  return m.mediaControl;
+}
+
+function callSwitches(call: Call): MediaSwitches {
+  call.mediaSwitches ??= newSwitches();
+  return call.mediaSwitches;
+}
+
+/** `play DTMF` injects only where `inject DTMF` was in both the offer and the answer: remember each side's. */
+function noteInjectDtmf(call: Call, req: OfferRequest | AnswerRequest): void {
+  const m = call.monologues.get(req.command === 'offer' ? req.fromTag : req.toTag);
+  if (m) partyControl(m).injectDtmf = req.flags.has('inject-dtmf');
+}
+
+interface DtmfSeenOrPlayed {
+  event: number;
+  durationMs: number;
+  volume: number;
+  sourceAddress: string;
+}
+
+/** The structured log line and, with `--dtmf-log-dest`, rtpengine's JSON datagram. */
+function reportDtmf(ctx: DaemonContext, call: Call, m: Monologue, e: DtmfSeenOrPlayed): void {
+  const tags = [...call.monologues.values()]
+    .sort((a, b) => a.index - b.index)
+    .flatMap((x) => (x.tag === null ? [] : [x.tag]));
+  const report: DtmfReport = {
+    callid: call.callId,
+    source_tag: m.tag ?? '',
+    ...(m.label !== null ? { source_label: m.label } : {}),
+    tags,
+    type: 'DTMF',
+    timestamp: Math.floor(ctx.now() / 1000),
+    source_ip: e.sourceAddress,
+    event: e.event,
+    duration: e.durationMs,
+    volume: e.volume,
+  };
+  ctx.log.info('DTMF event', { dtmf: report });
+  const dest = ctx.settings.dtmfLogDest;
+  if (dest) sendDtmfReport(dest, report);
+}
+
+/**
+ * Puts the call's and each party's switches, and the payload types of each party's last SDP, on its RTP
+ * streams, where the packet path reads them. Streams without telephone-event stay uncontrolled (no per-packet
+ * work) until a media control command touches the call (`all`).
+ */
+function refreshMediaControl(ctx: DaemonContext, call: Call, all: boolean): void {
+  for (const m of call.monologues.values()) {
+    const types = payloadTypesOfSdp(m.lastSdp ?? '');
+    for (const media of m.medias) {
+      const s = media.rtp;
+      const payloadTypes = types[media.index - 1] ?? { byType: new Map(), dtmf: new Set(), primary: null };
+      if (!all && !s.control && payloadTypes.dtmf.size === 0) continue;
+      const onDtmf =
+        payloadTypes.dtmf.size === 0
+          ? null
+          : (seen: SeenDtmf) =>
+              reportDtmf(ctx, call, m, {
+                event: seen.block.event,
+                durationMs: Math.round((seen.block.duration * 1000) / seen.clockRate),
+                volume: seen.block.volume,
+                sourceAddress: seen.sourceAddress,
+              });
+      s.control = {
+        call: callSwitches(call),
+        party: partyControl(m).switches,
+        payloadTypes,
+        out: s.control?.out ?? newOutputState(),
+        lastReportedEvent: s.control?.lastReportedEvent ?? -1,
+        onDtmf,
+      };
+    }
+  }
+}
+
+function setSwitches(
+  targets: MediaSwitches[],
+  action: MediaControlRequest['action'],
+  req: MediaControlRequest,
+) {
+  for (const t of targets) {
+    switch (action) {
+      case 'block media':
+        t.blockMedia = true;
+        break;
+      case 'unblock media':
+        t.blockMedia = false;
+        break;
+      case 'silence media':
+        t.silenceMedia = true;
+        break;
+      case 'unsilence media':
+        t.silenceMedia = false;
+        break;
+      case 'block DTMF':
+        t.blockDtmf = req.dtmfSecurity;
+        break;
+      case 'unblock DTMF':
+        t.blockDtmf = null;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+const NO_DTMF_MEDIA = 'Monologue has no media capable of DTMF injection';
+
+/**
+ * `play DTMF` as if `m` sent it: reported like a received event, and injected towards its peer when both sides
+ * asked for `inject DTMF` (rtpengine 10.5 answers ok without injecting otherwise).
+ */
+function playDtmf(ctx: DaemonContext, call: Call, m: Monologue, req: MediaControlRequest): string | null {
+  const play = req.play;
+  if (!play) return null;
+  const media = m.medias.find((x) => !x.rejected && (x.rtp.control?.payloadTypes.dtmf.size ?? 0) > 0);
+  const control = media?.rtp.control;
+  const [payloadType] = control ? [...control.payloadTypes.dtmf] : [];
+  if (!media || !control || payloadType === undefined) return NO_DTMF_MEDIA;
+  const source = media.rtp.endpoint ?? media.rtp.advertised;
+  reportDtmf(ctx, call, m, {
+    event: play.event,
+    durationMs: play.durationMs,
+    volume: play.volume,
+    sourceAddress: source?.address ?? '',
+  });
+  const both = partyControl(m).injectDtmf && (m.peer?.mediaControl?.injectDtmf ?? false);
+  if (!both) return null;
+  const clockRate = control.payloadTypes.byType.get(payloadType)?.clockRate ?? 8000;
+  injectDtmf(media.rtp, control, { payloadType, clockRate }, play, ctx.now);
+  return null;
+}
+
+function mediaControl(ctx: DaemonContext, call: Call, req: MediaControlRequest): CallReply {
+  const sel = selectParticipants(call, req.select);
+  if ('error' in sel) return { ok: false, reason: sel.error };
+  refreshMediaControl(ctx, call, true);
+  if (req.action === 'play DTMF') {
+    if (sel.scope === 'call') return { ok: false, reason: 'No participant party specified' };
+    for (const m of sel.parties) {
+      const error = playDtmf(ctx, call, m, req);
+      if (error) return { ok: false, reason: error };
+    }
+    return { ok: true, dict: {} };
+  }
+  // `start/stop forwarding` need a recording daemon to forward to; without one rtpengine only acknowledges
+  if (req.action === 'start forwarding' || req.action === 'stop forwarding') return { ok: true, dict: {} };
+  const parties = sel.parties.map((m) => partyControl(m).switches);
+  // the call-wide switch and each party's are separate: only `all` clears both at once
+  const targets =
+    sel.scope === 'call'
+      ? [callSwitches(call)]
+      : sel.scope === 'all'
+        ? [callSwitches(call), ...parties]
+        : parties;
+  setSwitches(targets, req.action, req);
+  return { ok: true, dict: {} };
+}
+
 async function handleNg(
   owner: CallOwner,
   self: Ref<CallMsg>,
@@ -212,6 +386,11 @@ async function handleNg(
       case 'offer':
       case 'answer':
         reply = { ok: true, dict: await offerOrAnswer(self, ctx, state, req) };
+        noteInjectDtmf(state.call, req);
+        refreshMediaControl(ctx, state.call, false);
+        break;
+      case 'media-control':
+        reply = mediaControl(ctx, state.call, req);
         break;
       case 'delete': {
         const r = deleteCmd(ctx, state, req);

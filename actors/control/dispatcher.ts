@@ -125,7 +125,8 @@ export class NgDispatcher {
       case 'offer':
       case 'answer':
       case 'delete':
-      case 'query': {
+      case 'query':
+      case 'media-control': {
         let entry = this.registry.get(req.callId);
         let created = false;
         if (!entry) {

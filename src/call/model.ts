@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { EndpointLearning, Family } from '../ng/request.ts';
+import type { MediaSwitches, StreamControl } from '../rtp/media-control.ts';
 import type { SdpOriginState } from '../sdp/index.ts';
 
 export interface Endpoint {
@@ -62,6 +63,8 @@ export interface PacketStream {
   stats: StreamStats;
   /** The stream whose socket and endpoint our received packets go out through. */
   sink: PacketStream | null;
+  /** Media control (block/silence, DTMF) read per packet; absent on streams no command has touched. */
+  control?: StreamControl;
 }
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -83,6 +86,14 @@ export interface CallMedia {
   rtcpMux: boolean;
   /** Rejected (port 0) in the SDP: no sockets. */
   rejected: boolean;
+  /** The payload types of the last offer this party's SDP became (after codec flags): an answer keeps only these. */
+  offeredFormats?: readonly string[];
+  /** A strip removed codecs from that offer: the answer to it takes the offer's telephone-event fmtp. */
+  codecsShaped?: boolean;
+  /** `ptime-reverse` of this party's offer: the a=ptime written into the answer it gets. */
+  answerPtime?: number;
+  /** `rtcp-mux: [accept]` / `[reject]` given with this party's offer: what the answer it gets says about mux. */
+  answerRtcpMux?: 'accept' | 'reject';
   readonly rtp: PacketStream;
   readonly rtcp: PacketStream;
 }
@@ -116,6 +127,8 @@ export interface Monologue {
   subscribers: { subscriber: Monologue; seq: number }[];
   /** The origin (o=) state of the SDP this party sent, for `replace` across re-INVITEs. */
   originState: SdpOriginState | undefined;
+  /** This party's block/silence switches and whether its offer or answer had `inject DTMF`. */
+  mediaControl?: { switches: MediaSwitches; injectDtmf: boolean };
 }
 
 export type CallEndReason =
@@ -142,6 +155,8 @@ export interface Call {
   nextMonologueIndex: number;
   /** Orders subscription links (most recent first in the query tree). */
   nextLinkSeq: number;
+  /** The whole call's block/silence switches (media control commands without a party). */
+  mediaSwitches?: MediaSwitches;
 }
 
 export function newCall(callId: string, nowMs: number): Call {

@@ -6,16 +6,20 @@ import { randomBytes } from 'node:crypto';
 import { NgError } from '../ng/errors.ts';
 import type { MediaFlags } from '../ng/request.ts';
 import {
+  answerFormats,
+  codecOf,
   nextOriginState,
+  offerFormats,
   parseSdp,
   rewriteSdp,
   SdpError,
+  type SdpMedia,
   type SdpMediaPlan,
   type SdpRewritePlan,
   type SdpSession,
   sdpUnusableReason,
 } from '../sdp/index.ts';
-import type { Monologue } from './model.ts';
+import type { CallMedia, Monologue } from './model.ts';
 import type { SdpView } from './sdp-view.ts';
 
 export function parseForCall(text: string): { session: SdpSession; view: SdpView } {
@@ -79,6 +83,62 @@ function carriedFromOffer(offer: SdpSession | null, i: number): { ptime?: number
   };
 }
 
+/** What an offer leaves for the answer to it: the payload types sent on, `ptime-reverse`, mux accept/reject. */
+function rememberOffer(
+  media: CallMedia,
+  formats: readonly string[],
+  flags: MediaFlags,
+  stripped: boolean,
+): void {
+  media.offeredFormats = formats;
+  media.codecsShaped = stripped;
+  if (flags.ptimeReverse !== null) media.answerPtime = flags.ptimeReverse;
+  else delete media.answerPtime;
+  if (flags.rtcpMux.has('accept')) media.answerRtcpMux = 'accept';
+  else if (flags.rtcpMux.has('reject')) media.answerRtcpMux = 'reject';
+  else delete media.answerRtcpMux;
+}
+
+/** `strip` (with its `except`) takes at least one payload type off this m= line. */
+function stripRemoves(media: SdpMedia, flags: MediaFlags): boolean {
+  if (flags.codec.strip.length === 0) return false;
+  const none: readonly string[] = [];
+  const left = offerFormats(media, { ...flags.codec, offer: none, mask: none, consume: none });
+  return left.length !== media.formats.length;
+}
+
+function telephoneEventFmtps(media: SdpMedia): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const [pt, fmtp] of media.fmtps)
+    if (codecOf(media, pt)?.encoding.toLowerCase() === 'telephone-event') out.set(pt, fmtp);
+  return out;
+}
+
+/**
+ * a=rtcp-mux and the a=rtcp port (recorded from 10.5). Offer: the offerer's own mux goes on with RTCP still
+ * named on RTP+1; `offer` adds mux the same way, `require` names the RTP port, `demux` drops it. Answer: mux
+ * is agreed (a=rtcp = the RTP port) when offerer and answerer both had it, or the offerer had it and its offer
+ * said `accept` (rtpengine then demuxes for the answerer); the offer's `reject` refuses it. Given with the
+ * answer, `accept` and `reject` change nothing (recorded).
+ */
+function rtcpMuxPlan(
+  isAnswer: boolean,
+  senderMux: boolean,
+  offererMux: boolean,
+  receiverMedia: CallMedia,
+  flags: MediaFlags,
+): { write: boolean; onRtpPort: boolean } {
+  if (!isAnswer) {
+    if (flags.rtcpMux.has('demux')) return { write: false, onRtpPort: false };
+    if (flags.rtcpMux.has('require')) return { write: true, onRtpPort: true };
+    return { write: senderMux || flags.rtcpMux.has('offer'), onRtpPort: false };
+  }
+  const verdict = receiverMedia.answerRtcpMux;
+  const agreed =
+    verdict === 'reject' ? false : verdict === 'accept' ? offererMux : senderMux && receiverMedia.rtcpMux;
+  return { write: agreed, onRtpPort: agreed };
+}
+
 /**
  * loop-protect's `a=rtpengine:` marker: like rtpengine, one random 12-hex-digit value per daemon instance (the
  * same in every call), so that the daemon can recognise SDP it has already rewritten.
@@ -102,25 +162,46 @@ export function renderFor(
   const first = receiver.medias.find((m) => m.rtp.local !== null)?.rtp.local;
   const family = first?.family ?? 'IP4';
   const advertised = flags.mediaAddress ?? first?.advertised ?? '0.0.0.0';
-  const media: SdpMediaPlan[] = session.media.map((_, i) => {
+  const isAnswer = flags.command === 'answer';
+  const media: SdpMediaPlan[] = session.media.map((sm, i) => {
     const m = receiver.medias[i];
+    const own = sender.medias[i];
+    const formats = isAnswer
+      ? answerFormats(sm, {
+          ...(m?.offeredFormats !== undefined ? { offered: m.offeredFormats } : {}),
+          strip: flags.codec.strip,
+          mask: flags.codec.mask,
+          singleCodec: flags.flags.has('single-codec'),
+        })
+      : offerFormats(sm, flags.codec);
+    if (!isAnswer && own) rememberOffer(own, formats, flags, stripRemoves(sm, flags));
+    // once a strip removed a codec on either side, rtpengine rebuilds the answer's telephone-event from the
+    // offer's: without an fmtp of its own it takes the offer's (recorded)
+    const offerMedia = offer?.media[i];
+    const fmtpFallback =
+      isAnswer && offerMedia && (m?.codecsShaped === true || stripRemoves(sm, flags))
+        ? telephoneEventFmtps(offerMedia)
+        : undefined;
     const local = m?.rtp.local;
     if (!m || m.rejected || !local) return { rtpPort: 0, rtcpPort: 0, rtcpMux: false };
-    const own = sender.medias[i];
-    const offered = own?.rtcpMux === true;
-    // offering mux: rtpengine keeps a=rtcp-mux and still names RTP+1 for RTCP; agreeing to it (an answer
-    // with a=rtcp-mux to an offer with it) names the RTP port
-    const agreed = flags.command === 'answer' && offered && m.rtcpMux;
-    const mux = agreed || (flags.command !== 'answer' && offered && !flags.rtcpMux.has('demux'));
+    const mux = rtcpMuxPlan(isAnswer, own?.rtcpMux === true, offerMedia?.rtcpMux === true, m, flags);
+    // what the offerer's side does from now on: mux when agreed, also when rtpengine accepted it alone
+    if (isAnswer) m.rtcpMux = mux.write;
+    const ptimeOverride = isAnswer ? m.answerPtime : (flags.ptime ?? undefined);
+    const mid = !isAnswer && flags.flags.has('generate-mid') ? String(i + 1) : undefined;
     const mp: SdpMediaPlan = {
       rtpPort: local.port,
-      rtcpPort: agreed ? local.port : local.port + 1,
-      rtcpMux: mux,
+      rtcpPort: mux.onRtpPort ? local.port : local.port + 1,
+      rtcpMux: mux.write,
       ...(local.advertised !== advertised && !flags.mediaAddress
         ? { address: { family: local.family, address: local.advertised } }
         : {}),
       ...(flags.transportProtocol ? { proto: flags.transportProtocol } : {}),
       ...carriedFromOffer(offer, i),
+      ...(mid !== undefined ? { mid } : {}),
+      formats,
+      ...(fmtpFallback !== undefined ? { fmtpFallback } : {}),
+      ...(ptimeOverride !== undefined ? { ptimeOverride } : {}),
     };
     return mp;
   });
@@ -144,6 +225,7 @@ export function renderFor(
     originalSendrecv: flags.flags.has('original-sendrecv'),
     ...(flags.flags.has('loop-protect') ? { loopProtect: LOOP_PROTECT_MARKER } : {}),
     origin: state,
+    stripExtmap: flags.flags.has('strip-extmap'),
   };
   try {
     return rewriteSdp(session, plan);

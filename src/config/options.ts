@@ -43,6 +43,7 @@ const IMPLEMENTED = new Set([
   'foreground',
   'table',
   'no-fallback',
+  'dtmf-log-dest',
   'interface',
   'listen-ng',
   'listen-tcp-ng',

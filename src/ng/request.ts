@@ -5,6 +5,7 @@
  */
 import { lookupCommand, type NgCommandName } from './commands.ts';
 import { NG_REASON, NgError } from './errors.ts';
+import { isMediaControl, type MediaControlRequest, parseMediaControl } from './media-control.ts';
 import { parseRtppFlags, withRtppFlags } from './rtpp-flags.ts';
 import type { NgDict, NgValue } from './types.ts';
 
@@ -38,6 +39,50 @@ export interface MediaFlags {
   tos: number | null;
   label: string | null;
   deleteDelay: number | null;
+  /** The `codec` dictionary, merged with the `codec-VERB-X` flags (verb → codec specs, as given). */
+  codec: CodecFlags;
+  /** `ptime`: the packet time written into this SDP. */
+  ptime: number | null;
+  /** `ptime-reverse`: the packet time written into the SDP that answers this one. */
+  ptimeReverse: number | null;
+}
+
+/** Codec manipulation verbs of 10.5; each holds codec specs (`PCMU`, `opus/48000/2`, `all`, `full`). */
+export interface CodecFlags {
+  strip: readonly string[];
+  offer: readonly string[];
+  except: readonly string[];
+  mask: readonly string[];
+  consume: readonly string[];
+  accept: readonly string[];
+  set: readonly string[];
+  transcode: readonly string[];
+}
+
+const CODEC_VERBS = ['strip', 'offer', 'except', 'mask', 'consume', 'accept', 'set', 'transcode'] as const;
+
+/** `codec: {strip: [...], ...}` plus the `codec-strip-X` spellings inside `flags`, which 10.5 honours too. */
+function parseCodecFlags(k: Keys): CodecFlags {
+  const out: Record<(typeof CODEC_VERBS)[number], string[]> = {
+    strip: [],
+    offer: [],
+    except: [],
+    mask: [],
+    consume: [],
+    accept: [],
+    set: [],
+    transcode: [],
+  };
+  const dict = k.raw('codec');
+  if (dict !== undefined && dict !== null && typeof dict === 'object' && !Array.isArray(dict)) {
+    const codec = new Keys(dict as NgDict);
+    for (const verb of CODEC_VERBS) out[verb].push(...codec.list(verb));
+  }
+  for (const raw of k.list('flags')) {
+    const m = /^codec[-_ ](strip|offer|except|mask|consume|accept|set|transcode)[-_ ](.+)$/i.exec(raw);
+    if (m) out[(m[1] as string).toLowerCase() as (typeof CODEC_VERBS)[number]].push(m[2] as string);
+  }
+  return out;
 }
 
 interface CallRef {
@@ -99,6 +144,7 @@ export type NgRequest =
   | QueryRequest
   | ListRequest
   | SimpleRequest
+  | MediaControlRequest
   | UnimplementedRequest;
 
 export interface ParsedRequest {
@@ -179,8 +225,13 @@ function parseMediaFlags(k: Keys): MediaFlags {
     tos: k.int('tos'),
     label: k.str('label'),
     deleteDelay: k.int('delete-delay'),
+    codec: parseCodecFlags(k),
+    ptime: positive(k.int('ptime')),
+    ptimeReverse: positive(k.int('ptime-reverse')),
   };
 }
+
+const positive = (n: number | null): number | null => (n !== null && n > 0 ? n : null);
 
 function required(k: Keys, key: string, reason: string): string {
   const v = k.text(key);
@@ -244,6 +295,8 @@ export function parseRequest(dict: NgDict): ParsedRequest {
       return wrap({ command: 'query', callId, fromTag: k.str('from-tag'), toTag: k.str('to-tag') });
     }
     default:
+      if (isMediaControl(info.wire))
+        return wrap(parseMediaControl(info.wire, required(k, 'call-id', NG_REASON.noCallId), k));
       return wrap({ command: 'unimplemented', name: info.wire, callId: k.str('call-id') });
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { PacketStream } from '../call/model.ts';
 import { learnFrom } from './endpoint-learning.ts';
+import { controlPacket } from './media-control.ts';
 
 /** Global counters for `statistics`: relayed packets and errors across all calls. */
 export const relayTotals = {
@@ -37,6 +38,16 @@ export function relayPacket(
   }
   s.stats.packets++;
   s.stats.bytes += msg.length;
+  let packet = msg;
+  const control = s.control;
+  if (control !== undefined) {
+    const controlled = controlPacket(control, msg, address, nowMs);
+    if (controlled === null) {
+      relayTotals.dropped++;
+      return;
+    }
+    packet = controlled;
+  }
   const out = s.sink;
   const socket = out?.socket;
   const ep = out?.endpoint;
@@ -45,9 +56,9 @@ export function relayPacket(
     return;
   }
   relayTotals.packets++;
-  relayTotals.bytes += msg.length;
+  relayTotals.bytes += packet.length;
   try {
-    socket.send(msg, ep.port, ep.address);
+    socket.send(packet, ep.port, ep.address);
   } catch {
     // A socket closed under us (call being torn down) or an address of the wrong family: count and go on.
     s.stats.errors++;

@@ -1,3 +1,12 @@
+export {
+  type AnswerCodecRules,
+  answerFormats,
+  type CodecSpec,
+  codecOf,
+  type OfferCodecRules,
+  offerFormats,
+  parseCodecSpec,
+} from './codecs.ts';
 export { SDP_ERROR_REASONS, SdpError, type SdpErrorReason } from './errors.ts';
 export type {
   SdpAddrType,

@@ -50,6 +50,16 @@ export interface SdpMediaPlan {
   readonly ice?: SdpIcePlan;
   /** Replaces the m= transport protocol (ng `transport-protocol`). */
   readonly proto?: string;
+  /**
+   * The payload types to keep, in the order to write them (see codecs.ts); default: the input's. Their rtpmap,
+   * fmtp and rtcp-fb lines go with them. Empty: an m= line with no payload types whose rtpmap, fmtp and
+   * rtcp-fb lines stay where they were, as rtpengine 10.5 writes a codec list left with only telephone-event.
+   */
+  readonly formats?: readonly string[];
+  /** fmtp for a payload type whose input has none (an answer after codec flags takes the offer's). */
+  readonly fmtpFallback?: ReadonlyMap<string, string>;
+  /** Written as a=ptime whatever the input says (ng `ptime`, `ptime-reverse`). */
+  readonly ptimeOverride?: number;
 }
 
 /** The ng `replace` items. */
@@ -90,6 +100,8 @@ export interface SdpRewritePlan {
   readonly loopProtect?: string;
   /** Needed for the username, session name and SDP version replace items. */
   readonly origin?: SdpOriginState;
+  /** `strip extmap`: a=extmap lines are dropped (a=extmap-allow-mixed stays). */
+  readonly stripExtmap?: boolean;
 }
 
 export const NO_REPLACE: SdpReplaceFlags = {
@@ -196,17 +208,21 @@ const rtcpFbPayloadType = (a: SdpAttribute): string | null => {
   return pt === '*' ? null : pt;
 };
 
-function isManagedMediaAttribute(a: SdpAttribute, plan: SdpRewritePlan): boolean {
+function isManagedMediaAttribute(a: SdpAttribute, plan: SdpRewritePlan, mp: SdpMediaPlan): boolean {
+  const codecsKept = mp.formats !== undefined && mp.formats.length === 0;
   switch (a.name) {
+    case 'extmap':
+      return plan.stripExtmap === true;
     case 'rtpmap':
     case 'fmtp':
+      return !codecsKept;
     case 'rtcp':
     case 'rtcp-mux':
     case 'ptime':
     case 'mid':
       return true;
     case 'rtcp-fb':
-      return rtcpFbPayloadType(a) !== null;
+      return !codecsKept && rtcpFbPayloadType(a) !== null;
     default:
       return ICE_ATTRIBUTES.has(a.name) || (isDirection(a) && !plan.originalSendrecv);
   }
@@ -214,7 +230,12 @@ function isManagedMediaAttribute(a: SdpAttribute, plan: SdpRewritePlan): boolean
 
 function isDroppedSessionAttribute(a: SdpAttribute, plan: SdpRewritePlan): boolean {
   // rtpengine 10.5 does not bundle, so a=group is dropped; ICE and direction move to the media
-  return a.name === 'group' || ICE_ATTRIBUTES.has(a.name) || (isDirection(a) && !plan.originalSendrecv);
+  return (
+    a.name === 'group' ||
+    ICE_ATTRIBUTES.has(a.name) ||
+    (isDirection(a) && !plan.originalSendrecv) ||
+    (a.name === 'extmap' && plan.stripExtmap === true)
+  );
 }
 
 function attributesByLine(attrs: readonly SdpAttribute[]): Map<SdpLine, SdpAttribute> {
@@ -276,9 +297,9 @@ function managedAttributes(
   const out: string[] = [];
   const mid = media.mid ?? mp.mid;
   if (mid !== undefined) out.push(`a=mid:${mid}`);
-  for (const pt of media.formats) {
+  for (const pt of mp.formats ?? media.formats) {
     out.push(`a=rtpmap:${pt} ${rtpmapText(media, pt)}`);
-    const fmtp = media.fmtps.get(pt);
+    const fmtp = media.fmtps.get(pt) ?? mp.fmtpFallback?.get(pt);
     if (fmtp !== undefined) out.push(`a=fmtp:${pt} ${fmtp}`);
     for (const a of media.attributes) if (rtcpFbPayloadType(a) === pt) out.push(a.line.text);
   }
@@ -287,7 +308,7 @@ function managedAttributes(
     out.push(`a=rtcp:${mp.rtcpPort} IN ${address.family} ${address.address}`);
   else if (plan.rtcpAttribute === 'default') out.push(`a=rtcp:${mp.rtcpPort}`);
   if (mp.rtcpMux) out.push('a=rtcp-mux');
-  const ptime = media.ptime ?? mp.ptime;
+  const ptime = mp.ptimeOverride ?? media.ptime ?? mp.ptime;
   if (ptime !== undefined) out.push(`a=ptime:${ptime}`);
   if (mp.ice !== undefined) {
     out.push(`a=ice-ufrag:${mp.ice.ufrag}`, `a=ice-pwd:${mp.ice.pwd}`);
@@ -309,12 +330,14 @@ function writeMedia(input: SdpSession, media: SdpMedia, mp: SdpMediaPlan, plan: 
     else if (line.type === 'm') {
       const port = rejected ? 0 : mp.rtpPort;
       const count = media.portCount > 1 ? `/${media.portCount}` : '';
-      text = ['m=' + media.type, `${port}${count}`, mp.proto ?? media.proto, ...media.formats].join(' ');
+      const formats = rejected ? media.formats : (mp.formats ?? media.formats);
+      // rtpengine writes the separator even when no payload type follows
+      text = `m=${media.type} ${port}${count} ${mp.proto ?? media.proto} ${formats.join(' ')}`;
     } else if (line.type === 'c') {
       if (!(isZeroAddress(media.connection) && !plan.replace.zeroAddress)) text = connectionLine(address);
     } else if (line.type === 'a') {
       const a = attributes.get(line);
-      if (a !== undefined && isManagedMediaAttribute(a, plan)) text = null;
+      if (a !== undefined && isManagedMediaAttribute(a, plan, mp)) text = null;
     }
     if (text !== null) out += text + line.eol;
   }

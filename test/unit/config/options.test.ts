@@ -82,6 +82,7 @@ test('exactly the options rtpengine-ts acts on are marked implemented', () => {
     'pidfile',
     'table',
     'no-fallback',
+    'dtmf-log-dest',
     'config-file',
     'config-section',
     'version',

@@ -1,0 +1,112 @@
+/**
+ * The media control commands (block/unblock media, silence/unsilence media, block/unblock DTMF, start/stop
+ * forwarding, play DTMF) parsed into typed requests: who they address (ng-protocol.md §2.6) and their options.
+ * Values out of range are clamped or refused as rtpengine 10.5 does.
+ */
+import type { DtmfSecurity } from '../rtp/media-control.ts';
+import { dtmfCode } from '../rtp/rfc4733.ts';
+import { NgError } from './errors.ts';
+import type { NgValue } from './types.ts';
+
+export const MEDIA_CONTROL_COMMANDS = [
+  'block media',
+  'unblock media',
+  'silence media',
+  'unsilence media',
+  'block DTMF',
+  'unblock DTMF',
+  'start forwarding',
+  'stop forwarding',
+  'play DTMF',
+] as const;
+
+export type MediaControlAction = (typeof MEDIA_CONTROL_COMMANDS)[number];
+
+export function isMediaControl(wire: string): wire is MediaControlAction {
+  return (MEDIA_CONTROL_COMMANDS as readonly string[]).includes(wire);
+}
+
+/** Who a command addresses. None of the selectors set: the whole call. */
+export interface ParticipantSelector {
+  fromTag: string | null;
+  address: string | null;
+  label: string | null;
+  /** Flag `all`: every party (and, for the un- commands, the call-wide switch too). */
+  all: boolean;
+}
+
+export interface DtmfToPlayRequest {
+  event: number;
+  durationMs: number;
+  volume: number;
+  pauseMs: number;
+}
+
+export interface MediaControlRequest {
+  command: 'media-control';
+  action: MediaControlAction;
+  callId: string;
+  select: ParticipantSelector;
+  /** `block DTMF` only: the DTMF-security mode (default drop). */
+  dtmfSecurity: DtmfSecurity;
+  /** `play DTMF` only. */
+  play: DtmfToPlayRequest | null;
+}
+
+export const DTMF_DURATION = { min: 100, max: 5000, default: 250 } as const;
+export const DTMF_PAUSE = { min: 100, max: 5000, default: 100 } as const;
+/** rtpengine 10.5 puts volume 63 into events played without `volume` (checked against the daemon). */
+export const DTMF_DEFAULT_VOLUME = 63;
+
+/** What the parser needs of the request dictionary (request.ts's canonical-key view). */
+export interface KeyReader {
+  raw(k: string): NgValue | undefined;
+  str(k: string): string | null;
+  int(k: string): number | null;
+  list(k: string): string[];
+}
+
+function clamp(v: number | null, r: { min: number; max: number; default: number }): number {
+  if (v === null) return r.default;
+  return Math.min(r.max, Math.max(r.min, v));
+}
+
+function parseSecurity(v: string | null): DtmfSecurity {
+  const mode = v?.toLowerCase();
+  return mode === 'silence' || mode === 'zero' || mode === 'random' ? mode : 'drop';
+}
+
+function parsePlay(k: KeyReader): DtmfToPlayRequest {
+  const raw = k.raw('code') ?? k.raw('digit');
+  const event = typeof raw === 'string' || typeof raw === 'number' ? dtmfCode(raw) : null;
+  if (event === null) throw new NgError("Out of range 'code' specified");
+  const volume = k.int('volume');
+  return {
+    event,
+    durationMs: clamp(k.int('duration'), DTMF_DURATION),
+    volume: volume === null ? DTMF_DEFAULT_VOLUME : Math.min(63, Math.abs(volume)),
+    pauseMs: clamp(k.int('pause'), DTMF_PAUSE),
+  };
+}
+
+export function parseMediaControl(
+  action: MediaControlAction,
+  callId: string,
+  k: KeyReader,
+): MediaControlRequest {
+  const flags = new Set(k.list('flags').map((f) => f.toLowerCase()));
+  const security = k.str('dtmf-security');
+  return {
+    command: 'media-control',
+    action,
+    callId,
+    select: {
+      fromTag: k.str('from-tag'),
+      address: k.str('address'),
+      label: k.str('label'),
+      all: flags.has('all'),
+    },
+    dtmfSecurity: parseSecurity(security),
+    play: action === 'play DTMF' ? parsePlay(k) : null,
+  };
+}
