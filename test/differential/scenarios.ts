@@ -1041,4 +1041,289 @@ scenario(
   ],
 );
 
+// --- offer/answer flags (issue 3 item 1): every flag set over every user-agent style ---
+
+interface UaStyle {
+  offer: string;
+  answer: string;
+  /** Keys every request of this user agent carries (Linphone needs ICE removed: ICE is a later issue). */
+  base: NgDict;
+}
+
+const withExtmap = (sdp: string): string =>
+  sdp.replace(
+    /(m=audio[^\r\n]*\r\n)/,
+    '$1a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=extmap-allow-mixed\r\n',
+  );
+
+const UA_STYLES: Record<string, UaStyle> = {
+  baresip: { offer: withExtmap(A_OFFER), answer: B_ANSWER, base: {} },
+  asterisk: {
+    offer: asterisk(),
+    answer: plainAnswer('203.0.113.60', 30500, '8 101', ['a=rtpmap:101 telephone-event/8000']),
+    base: {},
+  },
+  freeswitch: {
+    offer: freeswitch,
+    answer: plainAnswer('198.51.100.81', 16000, '9 101', [
+      'a=rtpmap:9 G722/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-16',
+    ]),
+    base: {},
+  },
+  polycom: {
+    offer: polycom,
+    answer: plainAnswer('192.0.2.32', 3000, '9 127', [
+      'a=rtpmap:127 telephone-event/8000',
+      'm=video 3002 RTP/AVP 109',
+      'a=rtpmap:109 H264/90000',
+    ]),
+    base: {},
+  },
+  cisco: {
+    offer: cisco,
+    answer: plainAnswer('10.20.30.50', 17000, '18 101 19', [
+      'a=rtpmap:18 G729/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=rtpmap:19 CN/8000',
+    ]),
+    base: {},
+  },
+  linphone: { offer: linphone, answer: linphoneAnswer, base: { ICE: 'remove' } },
+};
+
+interface FlagSet {
+  description: string;
+  offer: NgDict;
+  answer?: NgDict;
+  /** Ask for the query tree after the answer. */
+  query?: boolean;
+}
+
+const FLAG_SETS: Record<string, FlagSet> = {
+  'codec-strip': { description: 'codec strip by name', offer: { codec: { strip: ['PCMU', 'G722'] } } },
+  'codec-strip-all-except': {
+    description: 'codec strip all except PCMA and telephone-event',
+    offer: { codec: { strip: ['all'], except: ['PCMA', 'telephone-event'] } },
+  },
+  'codec-strip-all-offer': {
+    description: 'codec strip all, offer G722 and opus/48000/2',
+    offer: { codec: { strip: ['all'], offer: ['G722', 'opus/48000/2'] } },
+  },
+  'codec-mask': { description: 'codec mask', offer: { codec: { mask: ['G722', 'speex'] } } },
+  'codec-mask-all-except': {
+    description: 'codec mask all except G729 and VP8',
+    offer: { codec: { mask: ['all'], except: ['G729', 'VP8', 'PCMU/8000'] } },
+  },
+  'codec-flag-prefix': {
+    description: 'codec-strip-X and codec-mask-X inside flags',
+    offer: { flags: ['codec-strip-telephone-event', 'codec-mask-GSM', 'codec-offer-G722'] },
+  },
+  'codec-clock-forms': {
+    description: 'name/clock and name/clock/channels forms, with set',
+    offer: { codec: { strip: ['G722/16000', 'opus/48000/2', 'telephone-event/48000'], set: ['PCMA/8000'] } },
+  },
+  'codec-answer-strip': {
+    description: 'codec strip in the answer',
+    offer: {},
+    answer: { codec: { strip: ['telephone-event'] } },
+  },
+  'single-codec': {
+    description: 'single codec on offer and answer',
+    offer: { flags: ['single codec'] },
+    answer: { flags: ['single codec'] },
+  },
+  'codec-order-flags': {
+    description: 'reorder, symmetric and reuse codecs',
+    offer: { flags: ['reorder codecs', 'symmetric codecs', 'reuse codecs'] },
+    answer: { flags: ['asymmetric codecs', 'reorder codecs'] },
+  },
+  ptime: { description: 'ptime on the offer', offer: { ptime: 30 }, answer: { ptime: 40 } },
+  'ptime-reverse': { description: 'ptime-reverse on the offer', offer: { 'ptime-reverse': 40 } },
+  'generate-mid-strip-extmap': {
+    description: 'generate mid and strip extmap',
+    offer: { flags: ['generate mid', 'strip extmap'] },
+    answer: { flags: ['generate mid', 'strip-extmap'] },
+  },
+  'rtcp-mux-offer': { description: 'rtcp-mux offer', offer: { 'rtcp-mux': ['offer'] } },
+  'rtcp-mux-require': { description: 'rtcp-mux require', offer: { 'rtcp-mux': ['require'] } },
+  'transport-avpf': {
+    description: 'transport-protocol RTP/AVPF and back',
+    offer: { 'transport-protocol': 'RTP/AVPF' },
+    answer: { 'transport-protocol': 'RTP/AVP' },
+  },
+  'nat-and-latching': {
+    description: 'pierce NAT, NAT-wait, port latching, unidirectional, media echo, TOS',
+    offer: {
+      flags: ['pierce NAT', 'NAT-wait', 'port latching', 'unidirectional', 'no port latching'],
+      TOS: 184,
+      'media echo': 'forward',
+    },
+    answer: { flags: ['reset', 'media echo'], TOS: 0 },
+    query: true,
+  },
+  'callback-metadata-label': {
+    description: 'xmlrpc-callback, metadata, label, set-label, drop-traffic',
+    offer: { 'xmlrpc-callback': '127.0.0.1', metadata: 'user:alice|dir:out', label: 'caller' },
+    answer: { 'set-label': 'callee', 'drop-traffic': 'stop' },
+    query: true,
+  },
+  'later-issue-keys': {
+    description: 'keys of later issues with values rtpengine ignores: ICE, SDES, OSRTP, T.38, DTLS off',
+    offer: { ICE: 'bogus', SDES: ['off'], OSRTP: ['offer'], 'T.38': ['decode'], DTLS: 'off' },
+    answer: { SDES: ['bogus'], 'endpoint-learning': 'bogus', 'rtcp-mux': ['bogus'] },
+  },
+};
+
+for (const [ua, style] of Object.entries(UA_STYLES)) {
+  for (const [set, fs] of Object.entries(FLAG_SETS)) {
+    scenario(`flags-${set}-${ua}`, `${fs.description} (${ua})`, (s) => [
+      s.offer('A', style.offer, { ...fs.offer, ...style.base }),
+      s.answer('A', 'B', style.answer, { ...(fs.answer ?? {}), ...style.base }),
+      ...(fs.query ? [s.query()] : []),
+      s.del(),
+    ]);
+  }
+}
+
+const ALL_CODECS = crlf([
+  'v=0',
+  'o=- 1 1 IN IP4 192.0.2.1',
+  's=-',
+  'c=IN IP4 192.0.2.1',
+  't=0 0',
+  'm=audio 5000 RTP/AVP 8 0 3 9 101',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:3 GSM/8000',
+  'a=rtpmap:9 G722/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-16',
+  'a=ptime:20',
+  'a=sendrecv',
+]);
+
+const answerWith = (pts: string, lines: string[] = []): string => plainAnswer('192.0.2.2', 6000, pts, lines);
+
+scenario('codec-strip-all-alone', 'strip all with nothing excepted: rtpengine keeps every codec', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { strip: ['all'] } }),
+  s.offer('A', ALL_CODECS, { codec: { strip: ['full'] } }),
+  s.del(),
+]);
+
+scenario('codec-strip-payload-number', 'strip by payload type number does nothing', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { strip: ['0', '101'] } }),
+  s.del(),
+]);
+
+scenario('codec-answer-stripped-codec', 'the answer picks a codec the offer lost: it is dropped', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { strip: ['PCMU'] } }),
+  s.answer('A', 'B', answerWith('0 8')),
+  s.del(),
+]);
+
+scenario(
+  'codec-answer-other-payload-type',
+  'telephone-event under another payload type in the answer',
+  (s) => [
+    s.offer('A', ALL_CODECS),
+    s.answer('A', 'B', answerWith('8 96', ['a=rtpmap:96 telephone-event/8000', 'a=rtpmap:8 PCMA/8000'])),
+    s.del(),
+  ],
+);
+
+scenario('codec-answer-unknown', 'the answer names a codec the offer never had', (s) => [
+  s.offer('A', ALL_CODECS),
+  s.answer('A', 'B', answerWith('18 8')),
+  s.del(),
+]);
+
+scenario('codec-answer-order', 'the answer keeps its own order', (s) => [
+  s.offer('A', ALL_CODECS),
+  s.answer('A', 'B', answerWith('0 8 101', ['a=rtpmap:101 telephone-event/8000'])),
+  s.del(),
+]);
+
+scenario('codec-mask-offer-only', 'mask, answer with what is left', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { mask: ['PCMA'] } }),
+  s.answer('A', 'B', answerWith('0 101')),
+  s.del(),
+]);
+
+scenario('codec-consume-offer', 'consume removes the codec from the offer', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { consume: ['PCMA', 'GSM'] } }),
+  s.del(),
+]);
+
+scenario('codec-accept-offer', 'accept leaves the offer unchanged', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { accept: ['PCMA'] } }),
+  s.del(),
+]);
+
+scenario('ptime-answer-own', 'ptime-reverse with an answer that has its own a=ptime', (s) => [
+  s.offer('A', ALL_CODECS, { 'ptime-reverse': 30 }),
+  s.answer('A', 'B', answerWith('8', ['a=ptime:40'])),
+  s.del(),
+]);
+
+scenario('ptime-offer-answer-carried', 'ptime on the offer, an answer without a=ptime', (s) => [
+  s.offer('A', ALL_CODECS, { ptime: 30 }),
+  s.answer('A', 'B', answerWith('8')),
+  s.del(),
+]);
+
+scenario('ptime-answer-flag', 'ptime on the answer only', (s) => [
+  s.offer('A', ALL_CODECS),
+  s.answer('A', 'B', answerWith('8', ['a=ptime:20']), { ptime: 40 }),
+  s.del(),
+]);
+
+scenario('rtcp-mux-reject', 'rtcp-mux reject on a muxing offer, the answer muxes', (s) => [
+  s.offer('A', withRtcpMux('192.0.2.70', 6000), { 'rtcp-mux': ['reject'] }),
+  s.answer('A', 'B', withRtcpMux('192.0.2.71', 6100)),
+  s.del(),
+]);
+
+scenario('rtcp-mux-accept', 'rtcp-mux accept: the answer does not mux, the offerer gets mux', (s) => [
+  s.offer('A', withRtcpMux('192.0.2.70', 6000), { 'rtcp-mux': ['accept'] }),
+  s.answer('A', 'B', plainAnswer('192.0.2.71', 6100, '111', ['a=rtpmap:111 opus/48000/2']), {
+    'rtcp-mux': ['accept'],
+  }),
+  s.del(),
+]);
+
+scenario('rtcp-mux-accept-offer-only', 'rtcp-mux accept given with the offer only', (s) => [
+  s.offer('A', withRtcpMux('192.0.2.70', 6000), { 'rtcp-mux': ['accept'] }),
+  s.answer('A', 'B', plainAnswer('192.0.2.71', 6100, '111', ['a=rtpmap:111 opus/48000/2'])),
+  s.del(),
+]);
+
+scenario('rtcp-mux-accept-answer-only', 'rtcp-mux accept given with the answer only', (s) => [
+  s.offer('A', withRtcpMux('192.0.2.70', 6000)),
+  s.answer('A', 'B', plainAnswer('192.0.2.71', 6100, '111', ['a=rtpmap:111 opus/48000/2']), {
+    'rtcp-mux': ['accept'],
+  }),
+  s.del(),
+]);
+
+scenario('rtcp-mux-offer-answer-muxes', 'rtcp-mux offer, the answer muxes', (s) => [
+  s.offer('A', ALL_CODECS, { 'rtcp-mux': ['offer'] }),
+  s.answer('A', 'B', answerWith('8', ['a=rtcp-mux'])),
+  s.del(),
+]);
+
+scenario('codec-reinvite-strip', 'a re-INVITE with other codec flags', (s) => [
+  s.offer('A', ALL_CODECS, { codec: { strip: ['PCMU'] } }),
+  s.answer('A', 'B', answerWith('8 101', ['a=rtpmap:101 telephone-event/8000'])),
+  s.offer('A', ALL_CODECS, { codec: { strip: ['PCMA'] }, 'to-tag': 'B' }),
+  s.answer('A', 'B', answerWith('0 8 101', ['a=rtpmap:101 telephone-event/8000'])),
+  s.del(),
+]);
+
+scenario('generate-mid-two-streams', 'generate mid over audio and video', (s) => [
+  s.offer('A', polycom, { flags: ['generate mid'] }),
+  s.del(),
+]);
+
 export const SCENARIOS: readonly NgScenario[] = scenarios;
