@@ -10,6 +10,7 @@ import type { EndpointLearning } from '../src/ng/request.ts';
 import type { DtmfLogDest } from '../src/rtp/dtmf-log.ts';
 import type { Counters } from '../src/stats/counters.ts';
 import type { PortMsg } from './messages.ts';
+import type { KernelTableHandle } from './singletons/kernel-table.ts';
 
 /** The daemon's settings that calls read; timeouts stay mutable as rtpengine's CLI can change them at run time. */
 export interface DaemonSettings {
@@ -31,6 +32,8 @@ export interface DaemonSettings {
 }
 
 export interface DaemonContext {
+  /** The kernel table singleton when `--table >= 0` works here; null = userspace forwarding only. */
+  kernel: KernelTableHandle | null;
   settings: DaemonSettings;
   log: Logger;
   supervision: SupervisionLog;

@@ -20,6 +20,8 @@ export type CallRequest = OfferRequest | AnswerRequest | DeleteRequest | QueryRe
 
 export type CallMsg =
   | { kind: 'ng'; request: CallRequest; reply: Reply<CallReply> }
+  /** A stream of this call confirmed its endpoint: its pair may move to the kernel now. */
+  | { kind: 'kernelize' }
   /** Sent by the timeouts singleton or by an operator (terminate). */
   | { kind: 'terminate'; reason: CallEndReason }
   /** Test and operator hook: makes the call actor fail, to exercise supervision. */

@@ -2,27 +2,33 @@
  * The actor hierarchy of one daemon:
  *
  *   root (nact system "rtpengine")
- *   ├─ ng-udp-N, ng-tcp-N        control listeners
+ *   ├─ ng-udp-N, ng-tcp-N        control listeners (ng over UDP and TCP)
+ *   ├─ cli-N, http-N             rtpengine-ctl's CLI, HTTP + WebSocket
  *   ├─ shard-0 … shard-63        call supervisors (see calls/registry.ts)
  *   │   └─ call-K                one per call-id
  *   │       └─ monologue-J       one per party (tag / via-branch)
  *   │           └─ media-I       one per m= line; owns the RTP/RTCP sockets
  *   ├─ port-allocator            singleton
+ *   ├─ kernel-table              singleton, with --table >= 0 (kernel/README.md)
  *   └─ timeouts                  singleton
  *
  * `startDaemon` builds it and binds the listeners; `stop()` closes every socket and frees every port.
  */
 import { dispatch, start, stop } from 'nact';
+import type { KernelTable } from '../kernel/table.ts';
 import { Logger } from '../src/log/logger.ts';
 import { SupervisionLog } from '../src/log/supervision.ts';
 import { Counters } from '../src/stats/counters.ts';
 import { CallRegistry } from './calls/registry.ts';
 import type { DaemonContext, DaemonSettings } from './context.ts';
+import { spawnCliListener } from './control/cli.ts';
 import { NgDispatcher } from './control/dispatcher.ts';
+import { spawnHttpListener } from './control/http.ts';
 import { spawnNgTcp } from './control/ng-tcp.ts';
 import { bindListener, spawnNgUdp } from './control/ng-udp.ts';
 import type { CallMsg } from './messages.ts';
 import type { AnyRef } from './runtime.ts';
+import { spawnKernelTable } from './singletons/kernel-table.ts';
 import { spawnPortAllocator } from './singletons/port-allocator.ts';
 import { spawnTimeouts } from './singletons/timeouts.ts';
 
@@ -35,10 +41,15 @@ export interface DaemonOptions {
   settings: DaemonSettings;
   listenNg: ListenAddr[];
   listenTcpNg: ListenAddr[];
+  /** `--listen-cli` (rtpengine-ctl) and `--listen-http` (HTTP and WebSocket). */
+  listenCli?: ListenAddr[];
+  listenHttp?: ListenAddr[];
   log?: Logger;
   now?: () => number;
   /** Scan interval of the timeouts singleton (tests shorten it). */
   timeoutScanMs?: number;
+  /** An opened kernel table (`--table >= 0` that passed the preflight): streams are handed over to it. */
+  kernelTable?: KernelTable;
 }
 
 export interface Daemon {
@@ -65,7 +76,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     counters: new Counters(),
     ports,
     now: opts.now ?? Date.now,
+    kernel: null,
   };
+  if (opts.kernelTable) {
+    ctx.kernel = spawnKernelTable(system, opts.kernelTable, {
+      log: supervision,
+      onError: (e) => log.warn('kernel counter read failed', { error: e }),
+    });
+  }
   const registry = new CallRegistry(system, ctx);
   const dispatcher = new NgDispatcher(ctx, registry);
   const timeouts = spawnTimeouts(system, ctx, registry, opts.timeoutScanMs);
@@ -79,6 +97,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const entry of [...registry.entries()]) stop(entry.ref);
     stop(timeouts.ref);
     stop(ports);
+    // removes the table from the kernel: nothing of ours stays forwarding after exit
+    ctx.kernel?.close();
     registry.stopShards();
     stop(system);
   };
@@ -100,6 +120,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const r = await bindListener(ref);
     if (!r.ok) await fail(`${l.host}:${l.port} (tcp-ng)`, r.error);
     else tcpNgPorts.push(r.port);
+  }
+  for (const [kind, list, spawnOne] of [
+    ['cli', opts.listenCli ?? [], spawnCliListener],
+    ['http', opts.listenHttp ?? [], spawnHttpListener],
+  ] as const) {
+    for (const [i, l] of list.entries()) {
+      const ref = spawnOne(system, ctx, registry, dispatcher, l.host, l.port, `${kind}-${i}`);
+      listeners.push(ref);
+      const r = await bindListener(ref);
+      if (!r.ok) await fail(`${l.host}:${l.port} (${kind})`, r.error);
+    }
   }
   return {
     ctx,

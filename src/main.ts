@@ -5,11 +5,27 @@
  */
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { startDaemon } from '../actors/system.ts';
+import { preflight } from '../kernel/preflight.ts';
+import { KernelTable } from '../kernel/table.ts';
 import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
 import { Logger } from './log/logger.ts';
 import { parseDtmfLogDest } from './rtp/dtmf-log.ts';
 
 const VERSION = '0.1.0';
+
+/** `--table=N`: the preflight's verdict, then the table itself (a leftover one from a crashed run is replaced). */
+function openKernelTable(
+  n: number,
+  families: ReadonlySet<'IP4' | 'IP6'>,
+): { ok: true; table: KernelTable; notes: string[] } | { ok: false; why: string[] } {
+  const pf = preflight({ families });
+  if (!pf.ok) return { ok: false, why: pf.missing };
+  try {
+    return { ok: true, table: KernelTable.open(n), notes: pf.notes };
+  } catch (e) {
+    return { ok: false, why: [(e as Error).message] };
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
@@ -45,16 +61,23 @@ async function main(argv: string[]): Promise<number> {
   }
   if (loaded.embeddedDefaults.length > 0)
     log.notice('using embedded defaults', { for: loaded.embeddedDefaults });
+  let kernelTable: KernelTable | undefined;
   if (cfg.table >= 0) {
-    const why = 'in-kernel forwarding is not available in this build';
-    if (cfg.noFallback) {
-      process.stderr.write(`rtpengine-ts: --table=${cfg.table} with --no-fallback: ${why}\n`);
+    const opened = openKernelTable(cfg.table, new Set(cfg.interfaces.map((i) => i.family)));
+    if (opened.ok) {
+      kernelTable = opened.table;
+      log.notice('kernel forwarding enabled', { table: cfg.table, notes: opened.notes });
+    } else if (cfg.noFallback) {
+      process.stderr.write(
+        `rtpengine-ts: --table=${cfg.table} with --no-fallback: ${opened.why.join('; ')}\n`,
+      );
       return 1;
+    } else {
+      log.warn('kernel forwarding unavailable, falling back to userspace forwarding', {
+        table: cfg.table,
+        why: opened.why,
+      });
     }
-    log.warn('kernel forwarding unavailable, falling back to userspace forwarding', {
-      table: cfg.table,
-      why,
-    });
   }
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
@@ -75,7 +98,10 @@ async function main(argv: string[]): Promise<number> {
       },
       listenNg: cfg.listenNg.map((l) => ({ ...l })),
       listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
+      listenCli: cfg.listenCli.map((l) => ({ ...l })),
+      listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
       log,
+      ...(kernelTable ? { kernelTable } : {}),
     });
   } catch (e) {
     process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
@@ -86,9 +112,11 @@ async function main(argv: string[]): Promise<number> {
     version: VERSION,
     ng: cfg.listenNg.map((l, i) => `${l.host}:${daemon.ngPorts[i] ?? l.port}`),
     tcpNg: cfg.listenTcpNg.map((l, i) => `${l.host}:${daemon.tcpNgPorts[i] ?? l.port}`),
+    cli: cfg.listenCli.map((l) => `${l.host}:${l.port}`),
+    http: cfg.listenHttp.map((l) => `${l.host}:${l.port}`),
     interfaces: cfg.interfaces,
     ports: `${cfg.portMin}-${cfg.portMax}`,
-    forwarding: 'userspace',
+    forwarding: kernelTable ? `kernel (table ${cfg.table})` : 'userspace',
   });
   // Anything that escapes the actors is logged, never fatal: one bad packet or call must not end the others.
   process.on('uncaughtException', (e) => log.err('uncaught exception', { error: e }));

@@ -32,6 +32,7 @@ import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
 import { type AnyRef, ask, supervise } from '../runtime.ts';
+import { kernelizeCall, kernelLookup, unkernelizeCall } from './kernelize.ts';
 import { releaseMedia } from './media.ts';
 import { spawnMonologue } from './monologue.ts';
 
@@ -40,6 +41,8 @@ export interface CallState {
   monologues: Map<Monologue, Ref<MonologueMsg>>;
   nextMonologue: number;
   endReason: CallEndReason;
+  /** Set once the call runs with a kernel table: streams call it when their endpoint is confirmed. */
+  onConfirmed?: () => void;
 }
 
 /** What the call tells its owner (the registry): that it stops taking requests, and that it is gone. */
@@ -184,7 +187,8 @@ export function deleteCmd(
   const scoped = scopedSides(call, req);
   if (scoped !== null && scoped.length === 0) return { notFound: true };
   const byToTag = scoped !== null && !req.viaBranch;
-  const tree = (select?: TreeSelection): NgDict => (req.fromTag ? queryTree(call, select) : {});
+  const tree = (select?: TreeSelection): NgDict =>
+    req.fromTag ? queryTree(call, select, kernelLookup(ctx)) : {};
   const everyone: TreeSelection | undefined = req.fromTag ? { fromTag: req.fromTag, toTag: null } : undefined;
   if (scoped !== null) {
     const remaining = [...call.monologues.values()].filter((m) => !scoped.includes(m) && !m.deleted);
@@ -381,6 +385,10 @@ async function handleNg(
   const req = msg.request;
   let reply: CallReply;
   let endNow = false;
+  // Signalling may change endpoints, sockets or switches: the kernel gives every pair back first, and
+  // takes back what still qualifies once the command is done.
+  const changes = req.command !== 'query';
+  if (changes) unkernelizeCall(ctx, state.call);
   try {
     switch (req.command) {
       case 'offer':
@@ -405,7 +413,10 @@ async function handleNg(
         break;
       }
       case 'query':
-        reply = { ok: true, dict: queryTree(state.call, { fromTag: req.fromTag, toTag: req.toTag }) };
+        reply = {
+          ok: true,
+          dict: queryTree(state.call, { fromTag: req.fromTag, toTag: req.toTag }, kernelLookup(ctx)),
+        };
         break;
     }
   } catch (e) {
@@ -418,9 +429,22 @@ async function handleNg(
   if (endNow) {
     state.endReason = 'regular';
     owner.retire();
+  } else if (changes && ctx.kernel) {
+    watchConfirmations(self, state);
+    kernelizeCall(ctx, state.call);
   }
   msg.reply(reply);
   if (endNow) stop(self);
+}
+
+/** Streams tell their call when learning confirms an endpoint (one shared callback per call). */
+function watchConfirmations(self: Ref<CallMsg>, state: CallState): void {
+  state.onConfirmed ??= () => dispatch(self, { kind: 'kernelize' });
+  for (const m of state.call.monologues.values())
+    for (const media of m.medias) {
+      media.rtp.onConfirmed = state.onConfirmed;
+      media.rtcp.onConfirmed = state.onConfirmed;
+    }
 }
 
 export function spawnCall(
@@ -436,6 +460,9 @@ export function spawnCall(
       switch (msg.kind) {
         case 'ng':
           await handleNg(owner, actx.self, ctx, state, msg);
+          break;
+        case 'kernelize':
+          kernelizeCall(ctx, state.call);
           break;
         case 'terminate':
           state.endReason = msg.reason;
@@ -466,6 +493,8 @@ export function spawnCall(
           if (queued.message?.kind === 'ng')
             queued.message.reply({ ok: false, reason: NG_REASON.unknownCallId });
         }
+        // Whatever ended the call (delete, timeout, a crash), its kernel pairs go with it.
+        if (ctx.kernel) dispatch(ctx.kernel.ref, { kind: 'remove-call', callId: call.callId });
         for (const m of state.call.monologues.values())
           for (const media of m.medias) releaseMedia(ctx, media);
         owner.retire();

@@ -36,9 +36,20 @@ export function statisticsReply(
   const totals: NgDict = {};
   for (const [k, v] of Object.entries(commandCounts(c.requests, false))) totals[`total${k}`] = v;
   let userspaceMedia = 0;
+  let kernelMedia = 0;
   for (const entry of registry.entries())
     for (const m of entry.call.monologues.values())
-      for (const media of m.medias) if (media.rtp.socket) userspaceMedia++;
+      for (const media of m.medias) {
+        if (media.rtp.kernelized) kernelMedia++;
+        else if (media.rtp.socket) userspaceMedia++;
+      }
+  const kernel = { packets: 0, bytes: 0 };
+  if (ctx.kernel) {
+    for (const k of ctx.kernel.counters.values()) {
+      kernel.packets += k.packets;
+      kernel.bytes += k.bytes;
+    }
+  }
   return {
     currentstatistics: {
       sessionsown: registry.size,
@@ -55,7 +66,7 @@ export function statisticsReply(
       byterate: 0,
       errorrate: 0,
       media_userspace: userspaceMedia,
-      media_kernel: 0,
+      media_kernel: kernelMedia,
       media_mixed: 0,
     },
     totalstatistics: {
@@ -71,12 +82,13 @@ export function statisticsReply(
       relayedpackets_user: relayTotals.packets,
       relayedpacketerrors_user: relayTotals.errors,
       relayedbytes_user: relayTotals.bytes,
-      relayedpackets_kernel: 0,
+      // kernel figures cover the streams in the kernel now (a stream's count ends with its kernel pair)
+      relayedpackets_kernel: kernel.packets,
       relayedpacketerrors_kernel: 0,
-      relayedbytes_kernel: 0,
-      relayedpackets: relayTotals.packets,
+      relayedbytes_kernel: kernel.bytes,
+      relayedpackets: relayTotals.packets + kernel.packets,
       relayedpacketerrors: relayTotals.errors,
-      relayedbytes: relayTotals.bytes,
+      relayedbytes: relayTotals.bytes + kernel.bytes,
       avgcallduration: fixed6(closed > 0 ? totalSeconds / closed : 0),
       totalcallsduration: fixed6(totalSeconds),
       // rtpengine-ts additions, for fault analysis: dropped packets, bad control input, actor failures

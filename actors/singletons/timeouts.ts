@@ -4,7 +4,7 @@
  * `--final-timeout` reached, or no answer within `--offer-timeout`.
  */
 import { dispatch, type Ref, spawn } from 'nact';
-import { type Call, type CallEndReason, lastPacketOf } from '../../src/call/model.ts';
+import { type Call, type CallEndReason, lastPacketOf, type PacketStream } from '../../src/call/model.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
@@ -18,12 +18,17 @@ function onHold(call: Call): boolean {
 }
 
 /** Pure: why this call must end now, if it must. */
-export function dueReason(call: Call, nowMs: number, s: DaemonContext['settings']): CallEndReason | null {
+export function dueReason(
+  call: Call,
+  nowMs: number,
+  s: DaemonContext['settings'],
+  kernelLastMs?: (stream: PacketStream) => number,
+): CallEndReason | null {
   if (call.destroyAt > 0) return nowMs >= call.destroyAt ? 'regular' : null;
   const ageS = nowMs / 1000 - call.created;
   if (s.finalTimeout > 0 && ageS >= s.finalTimeout) return 'final-timeout';
   if (!call.answered) return s.offerTimeout > 0 && ageS >= s.offerTimeout ? 'offer-timeout' : null;
-  const last = Math.max(lastPacketOf(call), call.lastSignal);
+  const last = Math.max(lastPacketOf(call, kernelLastMs), call.lastSignal);
   const idle = nowMs / 1000 - last;
   if (onHold(call)) return s.silentTimeout > 0 && idle >= s.silentTimeout ? 'silent-timeout' : null;
   return s.timeout > 0 && idle >= s.timeout ? 'timeout' : null;
@@ -39,8 +44,10 @@ export function spawnTimeouts(
     parent,
     (state: null, _msg: TimeoutsMsg) => {
       const now = ctx.now();
+      const counters = ctx.kernel?.counters;
+      const kernelLast = counters ? (st: PacketStream) => counters.get(st.id)?.lastPacketMs ?? 0 : undefined;
       for (const entry of registry.entries()) {
-        const reason = dueReason(entry.call, now, ctx.settings);
+        const reason = dueReason(entry.call, now, ctx.settings, kernelLast);
         if (reason) dispatch(entry.ref, { kind: 'terminate', reason });
       }
       return state;

@@ -42,6 +42,8 @@ export interface LocalAddress {
 }
 
 export interface PacketStream {
+  /** Unique in the daemon: names the stream's kernel counters. */
+  readonly id: string;
   readonly component: Component;
   local: LocalAddress | null;
   /** Owned by the media actor; set once bound. */
@@ -63,6 +65,10 @@ export interface PacketStream {
   stats: StreamStats;
   /** The stream whose socket and endpoint our received packets go out through. */
   sink: PacketStream | null;
+  /** Its packets are forwarded by the kernel now (the socket only sees strays). */
+  kernelized: boolean;
+  /** Called by the packet path once, when learning confirms the endpoint (the call may then hand over). */
+  onConfirmed: ((s: PacketStream) => void) | null;
   /** Media control (block/silence, DTMF) read per packet; absent on streams no command has touched. */
   control?: StreamControl;
 }
@@ -178,8 +184,11 @@ export function newStats(): StreamStats {
   return { packets: 0, bytes: 0, errors: 0, lastPacket: 0 };
 }
 
+let nextStreamId = 0;
+
 export function newPacketStream(component: Component, learning: EndpointLearning): PacketStream {
   return {
+    id: `s${++nextStreamId}`,
     component,
     local: null,
     socket: null,
@@ -194,6 +203,8 @@ export function newPacketStream(component: Component, learning: EndpointLearning
     asymmetric: false,
     stats: newStats(),
     sink: null,
+    kernelized: false,
+    onConfirmed: null,
   };
 }
 
@@ -225,9 +236,16 @@ export function* streamsOf(m: Monologue): Generator<PacketStream> {
   }
 }
 
-export function lastPacketOf(call: Call): number {
+/**
+ * Unix seconds of the call's last packet; `kernelLastMs` gives a kernelized stream's last packet seen by the
+ * kernel (its packets no longer reach the socket), so a kernelized call with media never times out.
+ */
+export function lastPacketOf(call: Call, kernelLastMs?: (s: PacketStream) => number): number {
   let last = 0;
   for (const m of call.monologues.values())
-    for (const s of streamsOf(m)) last = Math.max(last, s.stats.lastPacket);
+    for (const s of streamsOf(m)) {
+      last = Math.max(last, s.stats.lastPacket);
+      if (kernelLastMs && s.kernelized) last = Math.max(last, Math.floor(kernelLastMs(s) / 1000));
+    }
   return last;
 }

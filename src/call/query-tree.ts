@@ -11,7 +11,12 @@ function endpointDict(e: Endpoint | null): NgDict {
   return { family: e.family === 'IP6' ? 'IPv6' : 'IPv4', address: e.address, port: e.port };
 }
 
-function streamDict(s: PacketStream, media: CallMedia): NgDict {
+/** What the kernel forwarded for a stream (kernel/README.md), when this daemon runs with a kernel table. */
+export type KernelLookup = (
+  s: PacketStream,
+) => { packets: number; bytes: number; lastPacketMs: number } | null;
+
+function streamDict(s: PacketStream, media: CallMedia, kernel: KernelLookup | undefined): NgDict {
   const flags: string[] = [s.component === 'rtp' ? 'RTP' : 'RTCP'];
   // with rtcp-mux the RTP stream carries RTCP too, and the RTCP stream is only the fallback
   if (media.rtcpMux) flags.push(s.component === 'rtp' ? 'RTCP' : 'fallback RTCP');
@@ -21,6 +26,8 @@ function streamDict(s: PacketStream, media: CallMedia): NgDict {
   if (s.confirmed) flags.push('confirmed');
   if (s.strictSource) flags.push('strict source address');
   if (s.mediaHandover) flags.push('media handover');
+  if (s.kernelized) flags.push('kernelized');
+  const k = kernel?.(s) ?? null;
   const d: NgDict = {};
   // a rejected media has no ports
   if (s.local && !media.rejected) {
@@ -30,13 +37,22 @@ function streamDict(s: PacketStream, media: CallMedia): NgDict {
   }
   d.endpoint = endpointDict(endpoint);
   d['advertised endpoint'] = endpointDict(s.advertised);
-  d['last packet'] = s.stats.lastPacket;
+  const lastKernel = k ? Math.floor(k.lastPacketMs / 1000) : 0;
+  d['last packet'] = Math.max(s.stats.lastPacket, lastKernel);
+  if (kernel) {
+    d['last kernel packet'] = lastKernel;
+    d['last user packet'] = s.stats.lastPacket;
+  }
   d.flags = flags;
-  d.stats = { packets: s.stats.packets, bytes: s.stats.bytes, errors: s.stats.errors };
+  d.stats = {
+    packets: s.stats.packets + (k?.packets ?? 0),
+    bytes: s.stats.bytes + (k?.bytes ?? 0),
+    errors: s.stats.errors,
+  };
   return d;
 }
 
-function mediaDict(owner: Monologue, m: CallMedia): NgDict {
+function mediaDict(owner: Monologue, m: CallMedia, kernel: KernelLookup | undefined): NgDict {
   // a side's medias are initialized by the first SDP that side sends
   const flags: string[] = owner.lastSdp !== null ? ['initialized'] : [];
   // rtpengine's point of view: it sends to a party that receives, and receives from a party that sends
@@ -47,21 +63,21 @@ function mediaDict(owner: Monologue, m: CallMedia): NgDict {
   if (owner.iceControlling) flags.push('ICE controlling');
   const d: NgDict = { index: m.index, type: m.type, protocol: m.protocol };
   // rtpengine names the codec only once media has flowed
-  if (m.codec && m.rtp.stats.packets > 0) d.codec = m.codec;
+  if (m.codec && (m.rtp.stats.packets > 0 || (kernel?.(m.rtp)?.packets ?? 0) > 0)) d.codec = m.codec;
   d.flags = flags;
-  d.streams = [streamDict(m.rtp, m), streamDict(m.rtcp, m)];
+  d.streams = [streamDict(m.rtp, m, kernel), streamDict(m.rtcp, m, kernel)];
   return d;
 }
 
 const relation = (m: Monologue): NgDict => ({ tag: m.tag ?? '', type: 'offer/answer' });
 
-function monologueDict(call: Call, m: Monologue): NgDict {
+function monologueDict(call: Call, m: Monologue, kernel: KernelLookup | undefined): NgDict {
   const d: NgDict = { tag: m.tag ?? '', created: Math.floor(m.created / 1000) };
   if (m.label) d.label = m.label;
   if (m.viaBranch) d['via-branch'] = m.viaBranch;
   d.subscriptions = subscriptionsOf(call, m).map(relation);
   d.subscribers = subscribersOf(call, m).map(relation);
-  d.medias = m.medias.map((media) => mediaDict(m, media));
+  d.medias = m.medias.map((media) => mediaDict(m, media, kernel));
   return d;
 }
 
@@ -80,7 +96,7 @@ export function withSubscriptions(call: Call, m: Monologue): Set<Monologue> {
   return new Set([m, ...subscriptionsOf(call, m)]);
 }
 
-export function queryTree(call: Call, select?: TreeSelection): NgDict {
+export function queryTree(call: Call, select?: TreeSelection, kernel?: KernelLookup): NgDict {
   const out: NgDict = {
     created: call.created,
     created_us: call.createdUs,
@@ -99,13 +115,14 @@ export function queryTree(call: Call, select?: TreeSelection): NgDict {
     for (const media of m.medias) {
       for (const s of [media.rtp, media.rtcp]) {
         const t = s.component === 'rtp' ? totals.RTP : totals.RTCP;
-        t.packets += s.stats.packets;
-        t.bytes += s.stats.bytes;
+        const k = kernel?.(s) ?? null;
+        t.packets += s.stats.packets + (k?.packets ?? 0);
+        t.bytes += s.stats.bytes + (k?.bytes ?? 0);
         t.errors += s.stats.errors;
       }
     }
     if (wanted && !wanted.has(m)) continue;
-    tagsDict[tagKey(m)] = monologueDict(call, m);
+    tagsDict[tagKey(m)] = monologueDict(call, m, kernel);
   }
   out.tags = tagsDict;
   out.totals = totals;

@@ -48,6 +48,10 @@ export interface RtpengineConfig {
   readonly interfaces: readonly InterfaceSpec[];
   readonly listenNg: readonly ListenAddr[];
   readonly listenTcpNg: readonly ListenAddr[];
+  /** `--listen-cli`: rtpengine-ctl's text protocol over TCP. */
+  readonly listenCli: readonly ListenAddr[];
+  /** `--listen-http`: HTTP (POST /ng, GET /ping, /cli) and WebSocket. */
+  readonly listenHttp: readonly ListenAddr[];
   readonly portMin: number;
   readonly portMax: number;
   readonly timeout: number;
@@ -321,6 +325,8 @@ function buildConfig(
   };
   let listenNg = listen('listen-ng');
   const listenTcpNg = listen('listen-tcp-ng');
+  const listenCli = listen('listen-cli');
+  const listenHttp = listen('listen-http');
   if (!LISTEN_OPTIONS.some((o) => raw.has(o))) {
     listenNg = [...defaultListenNg];
     embeddedDefaults.push('listen-ng');
@@ -342,6 +348,8 @@ function buildConfig(
     interfaces: Object.freeze(interfaces.map((i) => Object.freeze(i))),
     listenNg: Object.freeze(listenNg.map((l) => Object.freeze(l))),
     listenTcpNg: Object.freeze(listenTcpNg.map((l) => Object.freeze(l))),
+    listenCli: Object.freeze(listenCli.map((l) => Object.freeze(l))),
+    listenHttp: Object.freeze(listenHttp.map((l) => Object.freeze(l))),
     portMin,
     portMax,
     timeout: int('timeout', 0, INT_MAX, 'must not be negative'),

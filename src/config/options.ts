@@ -47,6 +47,8 @@ const IMPLEMENTED = new Set([
   'interface',
   'listen-ng',
   'listen-tcp-ng',
+  'listen-cli',
+  'listen-http',
   'tos',
   'timeout',
   'silent-timeout',

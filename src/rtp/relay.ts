@@ -32,10 +32,12 @@ export function relayPacket(
     relayTotals.errors++;
     return;
   }
+  const wasConfirmed = s.confirmed;
   if (learnFrom(s, address, port, family === 'IPv6' ? 'IP6' : 'IP4', nowMs) === 'drop') {
     relayTotals.dropped++;
     return;
   }
+  if (!wasConfirmed && s.confirmed) s.onConfirmed?.(s);
   s.stats.packets++;
   s.stats.bytes += msg.length;
   let packet = msg;

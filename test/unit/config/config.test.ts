@@ -328,7 +328,7 @@ test("Debian's example rtpengine.conf loads, both its main and its testing secti
   assert.equal(main.config.tos, 184);
   assert.equal(main.config.timeout, 60);
   assert.equal(main.config.table, 0);
-  assert.deepEqual(main.unimplemented, ['listen-http', 'listen-cli', 'recording-dir', 'recording-method']);
+  assert.deepEqual(main.unimplemented, ['recording-dir', 'recording-method']);
   assert.deepEqual(main.subSections, ['testing']);
   const testing = loadConfig(['--config-section=rtpengine-testing'], opts).config;
   assert.equal(testing.table, -1);

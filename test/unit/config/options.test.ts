@@ -66,6 +66,8 @@ test('exactly the options rtpengine-ts acts on are marked implemented', () => {
     'interface',
     'listen-ng',
     'listen-tcp-ng',
+    'listen-cli',
+    'listen-http',
     'port-min',
     'port-max',
     'timeout',

@@ -1,0 +1,129 @@
+/**
+ * Handing a call's streams to the kernel and taking them back (kernel/README.md has the mechanism).
+ *
+ * A stream pair moves to the kernel once both parties' endpoints are confirmed and nothing needs userspace:
+ * no block/silence/DTMF switch, no DTMF injection or DTMF logging, no media handover (the kernel only forwards
+ * from the learned source), same address family on both sides (the NAT maps do not translate IPv4<->IPv6).
+ * Any signalling on the call (re-INVITE, answer, media control) takes every pair back first; pairs whose
+ * endpoints did not change return to the kernel right after. Delete, timeout and a crash of the call's actors
+ * remove the call's pairs in the call's cleanup, whatever happened before.
+ */
+import { dispatch } from 'nact';
+import type { Call, PacketStream } from '../../src/call/model.ts';
+import type { KernelLookup } from '../../src/call/query-tree.ts';
+import type { DaemonContext } from '../context.ts';
+
+function ready(s: PacketStream): boolean {
+  return (
+    s.socket !== null &&
+    s.local !== null &&
+    s.endpoint !== null &&
+    s.endpoint.port !== 0 &&
+    (s.confirmed || s.learning === 'off' || s.asymmetric) &&
+    !s.mediaHandover
+  );
+}
+
+function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
+  const c = s.control;
+  if (ctx.settings.dtmfLogDest) return true;
+  if (!c) return false;
+  const any = (sw: typeof c.call) => sw.blockMedia || sw.silenceMedia || sw.blockDtmf !== null;
+  return any(c.call) || any(c.party) || c.out.injecting;
+}
+
+/** The pairs of this call that can be forwarded by the kernel now, with both legs. */
+function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketStream][] {
+  const out: [PacketStream, PacketStream][] = [];
+  const seen = new Set<PacketStream>();
+  for (const m of call.monologues.values()) {
+    if (!m.peer || m.deleted) continue;
+    for (const media of m.medias) {
+      if (media.rejected) continue;
+      for (const a of [media.rtp, media.rtcp]) {
+        const b = a.sink;
+        if (!b || b.sink !== a || seen.has(a) || seen.has(b)) continue;
+        seen.add(a);
+        seen.add(b);
+        if (!ready(a) || !ready(b) || a.kernelized) continue;
+        if (needsUserspace(ctx, a) || needsUserspace(ctx, b)) continue;
+        if (a.local?.family !== b.local?.family || a.endpoint?.family !== a.local?.family) continue;
+        if (b.endpoint?.family !== b.local?.family) continue;
+        out.push([a, b]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Installs every pair of the call that qualifies; marks its streams kernelized when the kernel took it. */
+export function kernelizeCall(ctx: DaemonContext, call: Call): void {
+  const kernel = ctx.kernel;
+  if (!kernel) return;
+  for (const [a, b] of candidatePairs(ctx, call)) {
+    const la = a.local!;
+    const lb = b.local!;
+    const ea = a.endpoint!;
+    const eb = b.endpoint!;
+    // Kept false until the kernel said yes: meanwhile userspace goes on relaying.
+    dispatch(kernel.ref, {
+      kind: 'install',
+      pair: {
+        pairId: `${a.id}:${b.id}`,
+        callId: call.callId,
+        family: la.family,
+        a: {
+          streamId: a.id,
+          endpoint: { address: ea.address, port: ea.port },
+          local: { address: la.address, port: la.port },
+        },
+        b: {
+          streamId: b.id,
+          endpoint: { address: eb.address, port: eb.port },
+          local: { address: lb.address, port: lb.port },
+        },
+      },
+      reply: (r) => {
+        // The endpoints may have moved while the change was in flight: only a still-valid pair is marked.
+        const still = a.endpoint === ea && b.endpoint === eb && a.socket !== null && b.socket !== null;
+        if (r.ok && still) {
+          a.kernelized = true;
+          b.kernelized = true;
+        } else if (r.ok) {
+          dispatch(kernel.ref, { kind: 'remove', pairId: `${a.id}:${b.id}` });
+        }
+      },
+    });
+  }
+}
+
+/** Takes every pair of the call back to userspace (before signalling changes it, and at its end). */
+export function unkernelizeCall(ctx: DaemonContext, call: Call): void {
+  const kernel = ctx.kernel;
+  if (!kernel) return;
+  let any = false;
+  for (const m of call.monologues.values())
+    for (const media of m.medias)
+      for (const s of [media.rtp, media.rtcp]) {
+        if (!s.kernelized) continue;
+        any = true;
+        // The kernel's counts end with the pair: keep them in the stream's own (minus at most one read interval).
+        const k = kernel.counters.get(s.id);
+        if (k) {
+          s.stats.packets += k.packets;
+          s.stats.bytes += k.bytes;
+          s.stats.lastPacket = Math.max(s.stats.lastPacket, Math.floor(k.lastPacketMs / 1000));
+        }
+        s.kernelized = false;
+      }
+  // A pair may also be in flight (installed, not yet marked): remove by call, which covers both.
+  if (any || call.answered) dispatch(kernel.ref, { kind: 'remove-call', callId: call.callId });
+}
+
+/** The kernel counters of a stream for the query tree and timeouts, or undefined without a kernel table. */
+export function kernelLookup(ctx: DaemonContext): KernelLookup | undefined {
+  const kernel = ctx.kernel;
+  if (!kernel) return undefined;
+  // Only a stream in the kernel now has live kernel counts; earlier ones were folded into its own stats.
+  return (s) => (s.kernelized ? (kernel.counters.get(s.id) ?? null) : null);
+}

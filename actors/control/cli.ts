@@ -1,0 +1,159 @@
+/**
+ * The CLI listener (`--listen-cli`, what `rtpengine-ctl` talks to): one command line per TCP connection, the
+ * answer, then the connection is closed (rtpengine-ctl reads until EOF). Also builds the CliEnv that the HTTP
+ * and WebSocket CLI share, so every surface sees the same tunables and the same start-up parameters.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dispatch, type Ref, spawn } from 'nact';
+import type { CallRegistry } from '../calls/registry.ts';
+import type { DaemonContext } from '../context.ts';
+import type { CallMsg, PortMsg, PortUsage } from '../messages.ts';
+import { type AnyRef, ask, supervise } from '../runtime.ts';
+import {
+  type CliEnv,
+  type CliTunables,
+  currentParams,
+  LOG_SUBSYSTEMS,
+  runCliCommand,
+} from './cli-commands.ts';
+import type { NgDispatcher } from './dispatcher.ts';
+import type { ListenerMsg } from './ng-udp.ts';
+import { statisticsReply } from './statistics.ts';
+
+/** A command line longer than this can never be valid: the connection is dropped instead of buffering more. */
+export const MAX_CLI_LINE = 64 * 1024;
+
+function softOpenFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m?.[1] ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const ENVS = new WeakMap<DaemonContext, CliEnv>();
+
+/** The one CliEnv of a daemon, made on first use (which is start-up, when listeners bind). */
+export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
+  const existing = ENVS.get(ctx);
+  if (existing) return existing;
+  const logLevels = new Map<string, number>(LOG_SUBSYSTEMS.map(([n]) => [n, ctx.log.level]));
+  logLevels.set('internals', -1);
+  const tunables: CliTunables = { maxBandwidth: 0, maxCpu: 0, maxLoad: 0, controlTos: 0, logLevels };
+  const portUsage = (interfaceName?: string) =>
+    ask<PortMsg, PortUsage>(ctx.ports, (reply) =>
+      interfaceName === undefined ? { kind: 'usage', reply } : { kind: 'usage', interfaceName, reply },
+    );
+  const env: CliEnv = {
+    settings: ctx.settings,
+    tunables,
+    start: currentParams({ settings: ctx.settings, tunables }),
+    setLogLevel: (level) => {
+      ctx.log.level = level;
+    },
+    calls: () => [...registry.entries()].map((e) => e.call).reverse(),
+    call: (callId) => registry.get(callId)?.call,
+    terminate: (callId) => {
+      const entry = registry.get(callId);
+      if (!entry) return false;
+      dispatch<CallMsg>(entry.ref, { kind: 'terminate', reason: 'forced' });
+      return true;
+    },
+    statistics: async () => statisticsReply(ctx, registry, await portUsage()),
+    portUsage: (name) => portUsage(name),
+    now: () => ctx.now(),
+    maxOpenFiles: softOpenFileLimit,
+    pid: process.pid,
+  };
+  ENVS.set(ctx, env);
+  return env;
+}
+
+/** Runs one command for any surface; a failing command answers with an error text instead of throwing. */
+export async function answerCli(env: CliEnv, ctx: DaemonContext, lineText: string): Promise<string> {
+  ctx.log.info('Got CLI command', { command: lineText });
+  try {
+    return await runCliCommand(lineText, env);
+  } catch (e) {
+    ctx.log.err('CLI command failed', { command: lineText, error: e });
+    return 'Internal error\n';
+  }
+}
+
+interface CliState {
+  server: Server | null;
+  connections: Set<Socket>;
+}
+
+export function spawnCliListener(
+  parent: AnyRef,
+  ctx: DaemonContext,
+  registry: CallRegistry,
+  _dispatcher: NgDispatcher,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
+  const env = cliEnvFor(ctx, registry);
+  return spawn(
+    parent,
+    async (state: CliState, msg: ListenerMsg) => {
+      if (msg.kind !== 'bind' || state.server) return state;
+      const server = createServer((conn) => {
+        state.connections.add(conn);
+        conn.on('close', () => state.connections.delete(conn));
+        conn.on('error', () => conn.destroy());
+        let pending = Buffer.alloc(0);
+        let answered = false;
+        conn.on('data', (chunk) => {
+          if (answered) return;
+          pending = Buffer.concat([pending, chunk]);
+          // rtpengine answers the first non-empty line only.
+          let text = '';
+          while (text === '') {
+            const nl = pending.indexOf(0x0a);
+            if (nl < 0) {
+              if (pending.length > MAX_CLI_LINE) conn.destroy();
+              return;
+            }
+            text = pending.subarray(0, nl).toString('utf8');
+            pending = pending.subarray(nl + 1);
+            if (text.endsWith('\r')) text = text.slice(0, -1);
+          }
+          answered = true;
+          answerCli(env, ctx, text).then((out) => {
+            if (!conn.destroyed) conn.end(out);
+          });
+        });
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host, port }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        msg.reply({ ok: false, error: (e as Error).message });
+        return state;
+      }
+      server.on('error', (e) => ctx.log.warn('CLI listener error', { error: e }));
+      state.server = server;
+      const addr = server.address();
+      msg.reply({ ok: true, port: typeof addr === 'object' && addr ? addr.port : port });
+      return state;
+    },
+    name,
+    {
+      initialState: { server: null, connections: new Set<Socket>() },
+      afterStop: (state: CliState) => {
+        state.server?.close();
+        for (const c of state.connections) c.destroy();
+      },
+      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    },
+  );
+}
