@@ -85,11 +85,7 @@ export function commandFor(
     '0',
   ];
   if (kind === 'rtpengine') return { file: 'rtpengine', args: rtpengineArgs };
-  // The same V8 flag as the binary's shebang (bin/rtpengine-ts.js), since the bench runs it through node.
-  return {
-    file: process.execPath,
-    args: ['--max-semi-space-size=64', join(repoRoot, 'bin', 'rtpengine-ts.js'), ...rtpengineArgs],
-  };
+  return { file: process.execPath, args: [join(repoRoot, 'bin', 'rtpengine-ts.js'), ...rtpengineArgs] };
 }
 
 /** Why the ts daemon cannot run at all, before trying to start it. */

@@ -8,8 +8,8 @@
  * injectable clock, so there is no timer to stop. Requests still running are tracked apart from the
  * generations and never age out; a duplicate of one waits for its reply.
  *
- * Memory: each cached reply costs its bytes, plus the cookie string (~cookie length + 16 B), plus about
- * 100 B of Map entry and Buffer object. With 30 s generations that is (requests/s × 60 s) entries at most;
+ * Memory: each cached reply costs its bytes (kept as a latin1 string), plus the cookie string (~cookie
+ * length + 16 B), plus about 100 B of Map entry. With 30 s generations that is (requests/s × 60 s) entries at most;
  * `maxBytesPerGeneration` (default 64 MiB) caps it: a generation that grows past the cap is swapped early,
  * so the cache never holds much more than twice the cap.
  */
@@ -47,8 +47,10 @@ export class CookieCache {
   readonly #generationMs: number;
   readonly #now: () => number;
   readonly #maxBytes: number;
-  #current = new Map<string, Buffer>();
-  #previous = new Map<string, Buffer>();
+  // Replies are kept as latin1 strings, one byte per char: a small Buffer is usually a slice of Node's 8 KiB
+  // pool, and keeping thousands of slices would keep thousands of whole pool slabs alive.
+  #current = new Map<string, string>();
+  #previous = new Map<string, string>();
   #currentBytes = 0;
   #swappedAt: number;
   readonly #inFlight = new Map<string, InFlight>();
@@ -74,7 +76,7 @@ export class CookieCache {
       return { state: 'pending', wait: running.waiters.promise };
     }
     const reply = this.#current.get(cookie) ?? this.#previous.get(cookie);
-    return reply ? { state: 'done', reply } : { state: 'absent' };
+    return reply !== undefined ? { state: 'done', reply: Buffer.from(reply, 'latin1') } : { state: 'absent' };
   }
 
   /** Marks a cookie's command as running. Throws if it already is: the caller should have looked it up. */
@@ -122,9 +124,10 @@ export class CookieCache {
     return { reply, cached: false };
   }
 
-  #store(cookie: string, reply: Buffer): void {
+  #store(cookie: string, replyBytes: Buffer): void {
+    const reply = replyBytes.toString('latin1');
     const previousCopy = this.#current.get(cookie);
-    if (previousCopy) this.#currentBytes -= entryBytes(cookie, previousCopy);
+    if (previousCopy !== undefined) this.#currentBytes -= entryBytes(cookie, previousCopy);
     this.#current.set(cookie, reply);
     this.#currentBytes += entryBytes(cookie, reply);
     if (this.#currentBytes > this.#maxBytes) this.#swap();
@@ -152,7 +155,7 @@ export class CookieCache {
   }
 }
 
-function entryBytes(cookie: string, reply: Buffer): number {
+function entryBytes(cookie: string, reply: string): number {
   return reply.length + cookie.length + ENTRY_OVERHEAD_BYTES;
 }
 
