@@ -31,6 +31,13 @@ const sdp = (address: string, port: number) =>
     '',
   ].join('\r\n');
 
+/** The first stream (RTP) of the first media of a party in a query reply. */
+function firstStream(q: Dict, tag: string): Dict {
+  const medias = ((q.tags as Dict)[tag] as Dict).medias as Dict[];
+  const streams = (medias[0] as Dict).streams as Dict[];
+  return streams[0] as Dict;
+}
+
 const portOf = (s: Json): number => Number(/^m=audio (\d+)/m.exec(String(s))?.[1]);
 
 describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false }, () => {
@@ -140,7 +147,7 @@ describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false },
     await send(callee, 'rtp', { address: topo.proxyCalleeSide, port: toCallee }, 10);
     await sleep(300);
     const q = ng({ command: 'query', 'call-id': 'k1' });
-    const streamA = ((((q.tags as Dict).A as Dict).medias as Dict[])[0]?.streams as Dict[])[0] as Dict;
+    const streamA = firstStream(q, 'A');
     assert.ok((streamA.flags as string[]).includes('kernelized'), JSON.stringify(streamA));
 
     const userBefore = userspaceRelayed();
@@ -151,7 +158,7 @@ describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false },
     assert.equal(userspaceRelayed(), userBefore, 'none of them went through the daemon');
     await sleep(1200); // one counter read interval
     const q2 = ng({ command: 'query', 'call-id': 'k1' });
-    const a2 = ((((q2.tags as Dict).A as Dict).medias as Dict[])[0]?.streams as Dict[])[0] as Dict;
+    const a2 = firstStream(q2, 'A');
     assert.ok(
       Number((a2.stats as Dict).packets) >= 60,
       `kernel counters in query: ${JSON.stringify(a2.stats)}`,
