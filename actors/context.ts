@@ -4,6 +4,7 @@
  */
 import type { Ref } from 'nact';
 import type { InterfaceSpec } from '../src/call/negotiate.ts';
+import type { LoadSample } from '../src/control/load-limits.ts';
 import type { Logger } from '../src/log/logger.ts';
 import type { SupervisionLog } from '../src/log/supervision.ts';
 import type { EndpointLearning } from '../src/ng/request.ts';
@@ -11,6 +12,7 @@ import type { DtmfLogDest } from '../src/rtp/dtmf-log.ts';
 import type { Counters } from '../src/stats/counters.ts';
 import type { PortMsg } from './messages.ts';
 import type { KernelTableHandle } from './singletons/kernel-table.ts';
+import type { XmlrpcFormat } from './singletons/teardown-callback.ts';
 
 /** The daemon's settings that calls read; timeouts stay mutable as rtpengine's CLI can change them at run time. */
 export interface DaemonSettings {
@@ -29,6 +31,15 @@ export interface DaemonSettings {
   tos: number;
   /** `--dtmf-log-dest`: where DTMF events go as JSON datagrams; absent = logged only. */
   dtmfLogDest?: DtmfLogDest | null;
+  /** `--max-load`, `--max-cpu`, `--max-bandwidth`: new calls are refused above them; 0 or absent = no limit. */
+  maxLoad?: number;
+  maxCpu?: number;
+  maxBandwidth?: number;
+  /** `--log-facility-cdr` given: one CDR log line per ended call. */
+  cdr?: boolean;
+  /** `--b2b-url` and `--xmlrpc-format`: the XMLRPC teardown callback on a media timeout. */
+  b2bUrl?: string | null;
+  xmlrpcFormat?: XmlrpcFormat;
 }
 
 export interface DaemonContext {
@@ -41,4 +52,6 @@ export interface DaemonContext {
   ports: Ref<PortMsg>;
   /** Unix milliseconds; injectable so timeouts are testable without waiting. */
   now: () => number;
+  /** The machine's load now, when a load limit is set (see singletons/load-monitor.ts). */
+  loadSample?: () => LoadSample;
 }

@@ -4,6 +4,7 @@
  *   root (nact system "rtpengine")
  *   ├─ ng-udp-N, ng-tcp-N        control listeners (ng over UDP and TCP)
  *   ├─ cli-N, http-N             rtpengine-ctl's CLI, HTTP + WebSocket
+ *   ├─ udp-N                     the legacy rtpproxy protocol (--listen-udp)
  *   ├─ shard-0 … shard-63        call supervisors (see calls/registry.ts)
  *   │   └─ call-K                one per call-id
  *   │       └─ monologue-J       one per party (tag / via-branch)
@@ -16,6 +17,7 @@
  */
 import { dispatch, start, stop } from 'nact';
 import type { KernelTable } from '../kernel/table.ts';
+import { anyLoadLimit, type LoadSample } from '../src/control/load-limits.ts';
 import { Logger } from '../src/log/logger.ts';
 import { SupervisionLog } from '../src/log/supervision.ts';
 import { Counters } from '../src/stats/counters.ts';
@@ -26,9 +28,11 @@ import { NgDispatcher } from './control/dispatcher.ts';
 import { spawnHttpListener } from './control/http.ts';
 import { spawnNgTcp } from './control/ng-tcp.ts';
 import { bindListener, spawnNgUdp } from './control/ng-udp.ts';
+import { spawnRtpproxyListener } from './control/rtpproxy.ts';
 import type { CallMsg } from './messages.ts';
 import type { AnyRef } from './runtime.ts';
 import { spawnKernelTable } from './singletons/kernel-table.ts';
+import { startLoadMonitor } from './singletons/load-monitor.ts';
 import { spawnPortAllocator } from './singletons/port-allocator.ts';
 import { spawnTimeouts } from './singletons/timeouts.ts';
 
@@ -44,6 +48,10 @@ export interface DaemonOptions {
   /** `--listen-cli` (rtpengine-ctl) and `--listen-http` (HTTP and WebSocket). */
   listenCli?: ListenAddr[];
   listenHttp?: ListenAddr[];
+  /** `--listen-udp`: the legacy rtpproxy protocol. */
+  listenUdp?: ListenAddr[];
+  /** Replaces the /proc sampler of the load limits (tests). */
+  loadSample?: () => LoadSample;
   log?: Logger;
   now?: () => number;
   /** Scan interval of the timeouts singleton (tests shorten it). */
@@ -84,6 +92,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       onError: (e) => log.warn('kernel counter read failed', { error: e }),
     });
   }
+  const s = opts.settings;
+  const loadMonitor =
+    opts.loadSample === undefined &&
+    anyLoadLimit({ maxLoad: s.maxLoad ?? 0, maxCpu: s.maxCpu ?? 0, maxBandwidth: s.maxBandwidth ?? 0 })
+      ? startLoadMonitor()
+      : null;
+  const loadSample = opts.loadSample ?? loadMonitor?.sample;
+  if (loadSample) ctx.loadSample = loadSample;
   const registry = new CallRegistry(system, ctx);
   const dispatcher = new NgDispatcher(ctx, registry);
   const timeouts = spawnTimeouts(system, ctx, registry, opts.timeoutScanMs);
@@ -93,6 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const tcpNgPorts: number[] = [];
   const stopAll = () => {
     clearInterval(timeouts.timer);
+    loadMonitor?.stop();
     for (const l of listeners) stop(l);
     for (const entry of [...registry.entries()]) stop(entry.ref);
     stop(timeouts.ref);
@@ -124,6 +141,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   for (const [kind, list, spawnOne] of [
     ['cli', opts.listenCli ?? [], spawnCliListener],
     ['http', opts.listenHttp ?? [], spawnHttpListener],
+    ['udp', opts.listenUdp ?? [], spawnRtpproxyListener],
   ] as const) {
     for (const [i, l] of list.entries()) {
       const ref = spawnOne(system, ctx, registry, dispatcher, l.host, l.port, `${kind}-${i}`);

@@ -30,6 +30,7 @@ import {
 } from '../../src/rtp/media-control.ts';
 import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
 import type { DaemonContext } from '../context.ts';
+import { callEnded } from '../control/call-end.ts';
 import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
 import { type AnyRef, ask, supervise } from '../runtime.ts';
 import { kernelizeCall, kernelLookup, unkernelizeCall } from './kernelize.ts';
@@ -499,6 +500,7 @@ export function spawnCall(
           for (const media of m.medias) releaseMedia(ctx, media);
         owner.retire();
         owner.gone(state.endReason, ctx.now() - call.created * 1000);
+        callEnded(ctx, state.call, state.endReason);
       },
       // A failure anywhere in this call ends this call alone: its children stop, their sockets close and
       // their ports go back to the allocator; every other call goes on.

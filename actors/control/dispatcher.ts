@@ -9,13 +9,15 @@ import { lookupCommand } from '../../src/ng/commands.ts';
 import { CookieCache } from '../../src/ng/cookie-cache.ts';
 import { NG_REASON, NgError, NgLoadLimit } from '../../src/ng/errors.ts';
 import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
-import { type NgRequest, parseRequest } from '../../src/ng/request.ts';
+import { canon, type NgRequest, parseRequest } from '../../src/ng/request.ts';
 import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
 import { NOT_FOUND_WARNING } from '../calls/call.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg, CallReply, PortMsg } from '../messages.ts';
 import { ask } from '../runtime.ts';
+import { loadLimitReached } from '../singletons/load-monitor.ts';
+import { type CallOrigin, noteCallOrigin } from './call-end.ts';
 import { statisticsReply } from './statistics.ts';
 
 /** rtpengine counts requests per proxy IP address, without the port. */
@@ -32,6 +34,14 @@ function hostOf(from: string): string {
 function frameEncoding(buf: Buffer): NgEncoding {
   const space = buf.indexOf(0x20);
   return space >= 0 && buf[space + 1] === 0x7b ? 'json' : 'bencode';
+}
+
+/** Who sent the request, and the `xmlrpc-callback` it names (any spelling of the key). */
+function originOf(dict: NgDict, from: string): CallOrigin {
+  let xmlrpcCallback: string | null = null;
+  for (const [k, v] of Object.entries(dict))
+    if (canon(k) === 'xmlrpc-callback' && typeof v === 'string' && v !== '') xmlrpcCallback = v;
+  return { createdFrom: from, xmlrpcCallback };
 }
 
 export class NgDispatcher {
@@ -76,7 +86,7 @@ export class NgDispatcher {
     try {
       const { request, supportsLoadLimit } = parseRequest(dict);
       loadLimit = supportsLoadLimit;
-      reply = await this.#route(request);
+      reply = await this.#route(request, originOf(dict, from));
     } catch (e) {
       failed = true;
       this.ctx.counters.ngErrors++;
@@ -102,7 +112,15 @@ export class NgDispatcher {
     return encodeNgReply(cookie, encoding, reply);
   }
 
-  async #route(req: NgRequest): Promise<NgDict> {
+  /**
+   * A typed request from another control protocol (the rtpproxy listener), routed as an ng one. Throws NgError
+   * or NgLoadLimit as the ng path does; counts nothing.
+   */
+  route(req: NgRequest, origin?: CallOrigin): Promise<NgDict> {
+    return this.#route(req, origin);
+  }
+
+  async #route(req: NgRequest, origin?: CallOrigin): Promise<NgDict> {
     switch (req.command) {
       case 'ping':
         return { result: 'pong' };
@@ -140,7 +158,13 @@ export class NgDispatcher {
             this.ctx.counters.rejectedSessions++;
             throw new NgLoadLimit(NG_REASON.sessionLimit);
           }
+          const overload = loadLimitReached(this.ctx);
+          if (overload !== null) {
+            this.ctx.counters.rejectedSessions++;
+            throw new NgLoadLimit(overload);
+          }
           entry = this.registry.create(req.callId);
+          if (origin) noteCallOrigin(entry.call, origin);
           created = true;
         }
         const r = await ask<CallMsg, CallReply>(

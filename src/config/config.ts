@@ -52,6 +52,17 @@ export interface RtpengineConfig {
   readonly listenCli: readonly ListenAddr[];
   /** `--listen-http`: HTTP (POST /ng, GET /ping, /cli) and WebSocket. */
   readonly listenHttp: readonly ListenAddr[];
+  /** `--listen-udp`: the legacy rtpproxy protocol. */
+  readonly listenUdp: readonly ListenAddr[];
+  /** `--max-load`, `--max-cpu` (percent), `--max-bandwidth` (bytes/s); 0 = no limit. */
+  readonly maxLoad: number;
+  readonly maxCpu: number;
+  readonly maxBandwidth: number;
+  /** `--b2b-url` (`%%` = the callback address) and `--xmlrpc-format` (0, 1 or 2). */
+  readonly b2bUrl: string | null;
+  readonly xmlrpcFormat: 0 | 1 | 2;
+  /** `--log-facility-cdr` was given: CDR lines are logged. */
+  readonly cdr: boolean;
   readonly portMin: number;
   readonly portMax: number;
   readonly timeout: number;
@@ -327,6 +338,17 @@ function buildConfig(
   const listenTcpNg = listen('listen-tcp-ng');
   const listenCli = listen('listen-cli');
   const listenHttp = listen('listen-http');
+  const listenUdp = listen('listen-udp');
+  const nonNegative = (long: string): number => {
+    const value = raw.get(long);
+    if (typeof value !== 'string') return optionByLong(long)?.default as number;
+    const n = parseFloatValue(value);
+    if (n === null) throw invalid(long, value);
+    if (n < 0) throw invalid(long, value, 'must not be negative');
+    return n;
+  };
+  const xmlrpcFormat = int('xmlrpc-format', 0, 2, 'must be 0, 1 or 2') as 0 | 1 | 2;
+  const b2bUrl = asText(raw.get('b2b-url'));
   if (!LISTEN_OPTIONS.some((o) => raw.has(o))) {
     listenNg = [...defaultListenNg];
     embeddedDefaults.push('listen-ng');
@@ -350,6 +372,13 @@ function buildConfig(
     listenTcpNg: Object.freeze(listenTcpNg.map((l) => Object.freeze(l))),
     listenCli: Object.freeze(listenCli.map((l) => Object.freeze(l))),
     listenHttp: Object.freeze(listenHttp.map((l) => Object.freeze(l))),
+    listenUdp: Object.freeze(listenUdp.map((l) => Object.freeze(l))),
+    maxLoad: nonNegative('max-load'),
+    maxCpu: nonNegative('max-cpu'),
+    maxBandwidth: int('max-bandwidth', 0, INT_MAX, 'must not be negative'),
+    b2bUrl: b2bUrl === undefined || b2bUrl === '' ? null : b2bUrl,
+    xmlrpcFormat,
+    cdr: raw.has('log-facility-cdr'),
     portMin,
     portMax,
     timeout: int('timeout', 0, INT_MAX, 'must not be negative'),

@@ -59,6 +59,13 @@ const IMPLEMENTED = new Set([
   'delete-delay',
   'max-sessions',
   'endpoint-learning',
+  'listen-udp',
+  'max-load',
+  'max-cpu',
+  'max-bandwidth',
+  'b2b-url',
+  'xmlrpc-format',
+  'log-facility-cdr',
 ]);
 
 type Row = [

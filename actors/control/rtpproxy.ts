@@ -1,0 +1,252 @@
+/**
+ * The legacy rtpproxy protocol on UDP (`--listen-udp`), as Kamailio's rtpproxy module drives rtpengine: `U`
+ * and `L` become ng offers and answers with a synthetic SDP (one m= line per media number), `D` a delete and
+ * `Q` a look at the call's counters, all through the same dispatcher and call actors as ng. The reply to U/L
+ * is the port and address the other side must send to. A retransmitted datagram (same cookie) gets the
+ * first reply. Parsing and formatting are in src/rtpproxy/.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { type Ref, spawn } from 'nact';
+import { lastPacketOf } from '../../src/call/model.ts';
+import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
+import type { AnswerRequest, MediaFlags, OfferRequest } from '../../src/ng/request.ts';
+import {
+  ERROR_ANSWER,
+  formatReply,
+  NO_STREAM_ANSWER,
+  parseRtpproxy,
+  RTPPROXY_VERSION,
+  type RtpproxyCommand,
+  SUPPORTED_CAPABILITIES,
+  streamAnswer,
+  streamOfSdp,
+  syntheticSdp,
+  type UpdateCommand,
+} from '../../src/rtpproxy/command.ts';
+import type { CallRegistry } from '../calls/registry.ts';
+import type { DaemonContext } from '../context.ts';
+import { supervise } from '../runtime.ts';
+import type { NgDispatcher } from './dispatcher.ts';
+import type { ListenerMsg } from './ng-udp.ts';
+
+/** How long a reply is kept for retransmissions, and how many parties' streams are remembered at most. */
+const REPLY_CACHE_MS = 30_000;
+const MAX_PARTIES = 100_000;
+
+type Stream = { address: string; port: number };
+
+function mediaFlags(direction: readonly string[]): MediaFlags {
+  return {
+    flags: new Set(),
+    replace: new Set(),
+    direction,
+    ice: null,
+    transportProtocol: null,
+    addressFamily: null,
+    mediaAddress: null,
+    receivedFrom: null,
+    endpointLearning: null,
+    rtcpMux: new Set(),
+    tos: null,
+    label: null,
+    deleteDelay: null,
+    codec: { strip: [], offer: [], except: [], mask: [], consume: [], accept: [], set: [], transcode: [] },
+    ptime: null,
+    ptimeReverse: null,
+  };
+}
+
+/** The protocol's state and its answers; the actor below only owns the socket. */
+export class RtpproxyHandler {
+  /** What each party announced so far, per media number: its SDP is rebuilt from it on every U/L. */
+  readonly #streams = new Map<string, Stream[]>();
+  readonly #replies = new Map<string, { at: number; answer: Promise<string> }>();
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly registry: CallRegistry,
+    private readonly dispatcher: NgDispatcher,
+  ) {}
+
+  /** The reply datagram, or null when the datagram has no cookie to answer. */
+  async handle(text: string, from: string): Promise<string | null> {
+    const parsed = parseRtpproxy(text);
+    if (!parsed) return null;
+    const key = `${from} ${parsed.cookie}`;
+    const now = Date.now();
+    for (const [k, v] of this.#replies) {
+      if (now - v.at < REPLY_CACHE_MS) break;
+      this.#replies.delete(k);
+    }
+    let cached = this.#replies.get(key);
+    if (!cached) {
+      cached = { at: now, answer: this.#answer(parsed.command, from) };
+      this.#replies.set(key, cached);
+    }
+    return formatReply(parsed.cookie, await cached.answer);
+  }
+
+  async #answer(cmd: RtpproxyCommand, from: string): Promise<string> {
+    try {
+      switch (cmd.kind) {
+        case 'version':
+          return RTPPROXY_VERSION;
+        case 'capability':
+          return SUPPORTED_CAPABILITIES.has(cmd.date) ? '1' : '0';
+        case 'passthrough':
+          return `${cmd.port} ${cmd.address}`;
+        case 'error':
+          return ERROR_ANSWER;
+        case 'update':
+        case 'lookup':
+          return await this.#update(cmd, from);
+        case 'delete': {
+          const r = await this.dispatcher.route({
+            command: 'delete',
+            callId: cmd.callId,
+            fromTag: cmd.fromTag,
+            toTag: cmd.toTag,
+            viaBranch: null,
+            flags: new Set(),
+            deleteDelay: null,
+          });
+          if (r.warning !== undefined) return ERROR_ANSWER;
+          for (const k of [...this.#streams.keys()])
+            if (k.startsWith(`${cmd.callId}\0`)) this.#streams.delete(k);
+          return '0';
+        }
+        case 'query':
+          return this.#query(cmd.callId, cmd.fromTag, cmd.toTag);
+      }
+    } catch (e) {
+      if (!(e instanceof NgError) && !(e instanceof NgLoadLimit))
+        this.ctx.log.err('rtpproxy command failed', { error: e });
+      else this.ctx.log.info('rtpproxy command refused', { reason: e.reason });
+      return ERROR_ANSWER;
+    }
+  }
+
+  #remember(callId: string, tag: string, media: number, stream: Stream): Stream[] {
+    const key = `${callId}\0${tag}`;
+    const list = this.#streams.get(key) ?? [];
+    list[media - 1] = stream;
+    this.#streams.delete(key);
+    this.#streams.set(key, list);
+    if (this.#streams.size > MAX_PARTIES) {
+      const oldest = this.#streams.keys().next().value;
+      if (oldest !== undefined) this.#streams.delete(oldest);
+    }
+    return list;
+  }
+
+  async #update(cmd: UpdateCommand, from: string): Promise<string> {
+    if (cmd.kind === 'lookup' && !this.registry.get(cmd.callId)) return NO_STREAM_ANSWER;
+    // L carries the SDP of the to-tag party (the answerer); U that of the from-tag party
+    const sender = cmd.kind === 'lookup' && cmd.to ? cmd.to : cmd.from;
+    const streams = this.#remember(cmd.callId, sender.tag, sender.media, {
+      address: cmd.address,
+      port: cmd.port,
+    });
+    const sdp = syntheticSdp(Array.from(streams, (s) => s));
+    const base = {
+      callId: cmd.callId,
+      fromTag: cmd.from.tag,
+      viaBranch: null,
+      sdp,
+      ...mediaFlags(cmd.direction),
+    };
+    const req: OfferRequest | AnswerRequest =
+      cmd.kind === 'update'
+        ? { command: 'offer', toTag: cmd.to?.tag ?? null, ...base }
+        : { command: 'answer', toTag: (cmd.to as NonNullable<UpdateCommand['to']>).tag, ...base };
+    const r = await this.dispatcher.route(req, { createdFrom: from, xmlrpcCallback: null });
+    const out = typeof r.sdp === 'string' ? streamOfSdp(r.sdp, sender.media) : null;
+    return out ? streamAnswer(out.port, out.address) : ERROR_ANSWER;
+  }
+
+  /** `ttl packets-from-caller packets-from-callee relayed dropped`. */
+  #query(callId: string, fromTag: string, toTag: string | null): string {
+    const entry = this.registry.get(callId);
+    if (!entry) return ERROR_ANSWER;
+    const { call } = entry;
+    const packets = (tag: string | null) => {
+      const m = tag === null ? undefined : call.monologues.get(tag);
+      let n = 0;
+      let errors = 0;
+      for (const media of m?.medias ?? []) {
+        n += media.rtp.stats.packets + media.rtcp.stats.packets;
+        errors += media.rtp.stats.errors + media.rtcp.stats.errors;
+      }
+      return { n, errors };
+    };
+    const a = packets(fromTag);
+    const b = packets(toTag);
+    const nowS = Math.floor(this.ctx.now() / 1000);
+    const since = Math.max(lastPacketOf(call), call.created);
+    const ttl = Math.max(0, this.ctx.settings.timeout - (nowS - since));
+    return `${ttl} ${a.n} ${b.n} ${a.n + b.n} ${a.errors + b.errors}`;
+  }
+}
+
+interface ListenerState {
+  socket: Socket | null;
+}
+
+export function spawnRtpproxyListener(
+  parent: Parameters<typeof spawn>[0],
+  ctx: DaemonContext,
+  registry: CallRegistry,
+  dispatcher: NgDispatcher,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
+  const handler = new RtpproxyHandler(ctx, registry, dispatcher);
+  return spawn(
+    parent,
+    async (state: ListenerState, msg: ListenerMsg) => {
+      if (msg.kind !== 'bind' || state.socket) return state;
+      const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          sock.once('error', reject);
+          sock.bind({ address: host, port, exclusive: true }, () => {
+            sock.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        sock.close();
+        msg.reply({ ok: false, error: (e as Error).message });
+        return state;
+      }
+      sock.on('error', (e) => ctx.log.warn('rtpproxy socket error', { error: e }));
+      sock.on('message', (buf, rinfo) => {
+        const from =
+          rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+        handler.handle(buf.toString('latin1'), from).then(
+          (reply) => {
+            if (reply !== null) sock.send(Buffer.from(reply, 'latin1'), rinfo.port, rinfo.address);
+          },
+          (e) => ctx.log.err('rtpproxy dispatch failed', { error: e }),
+        );
+      });
+      state.socket = sock;
+      msg.reply({ ok: true, port: sock.address().port });
+      return state;
+    },
+    name,
+    {
+      initialState: { socket: null },
+      afterStop: (state: ListenerState) => {
+        try {
+          state.socket?.close();
+        } catch {
+          // closed already
+        }
+      },
+      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    },
+  );
+}
