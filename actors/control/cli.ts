@@ -41,7 +41,30 @@ export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
   if (existing) return existing;
   const logLevels = new Map<string, number>(LOG_SUBSYSTEMS.map(([n]) => [n, ctx.log.level]));
   logLevels.set('internals', -1);
-  const tunables: CliTunables = { maxBandwidth: 0, maxCpu: 0, maxLoad: 0, controlTos: 0, logLevels };
+  const settings = ctx.settings;
+  // The load limits are the daemon's own settings (the dispatcher checks them): `set maxload` changes them live.
+  const tunables: CliTunables = {
+    get maxBandwidth() {
+      return settings.maxBandwidth ?? 0;
+    },
+    set maxBandwidth(v: number) {
+      settings.maxBandwidth = v;
+    },
+    get maxCpu() {
+      return settings.maxCpu ?? 0;
+    },
+    set maxCpu(v: number) {
+      settings.maxCpu = v;
+    },
+    get maxLoad() {
+      return settings.maxLoad ?? 0;
+    },
+    set maxLoad(v: number) {
+      settings.maxLoad = v;
+    },
+    controlTos: 0,
+    logLevels,
+  };
   const portUsage = (interfaceName?: string) =>
     ask<PortMsg, PortUsage>(ctx.ports, (reply) =>
       interfaceName === undefined ? { kind: 'usage', reply } : { kind: 'usage', interfaceName, reply },
