@@ -1,15 +1,19 @@
 /**
- * The timeouts singleton: once a second it scans the call registry (read only) and tells each call that is due
- * to end why: delete-delay elapsed, no media for `--timeout` (or `--silent-timeout` while on hold),
+ * The timeouts singleton: it scans the call registry (read only), a tenth of it every tenth of the interval so
+ * that thousands of calls never stall the event loop at once, and tells each call that is due to end why: delete-delay elapsed, no media for `--timeout` (or `--silent-timeout` while on hold),
  * `--final-timeout` reached, or no answer within `--offer-timeout`.
  */
 import { dispatch, type Ref, spawn } from 'nact';
 import { type Call, type CallEndReason, lastPacketOf, type PacketStream } from '../../src/call/model.ts';
-import type { CallRegistry } from '../calls/registry.ts';
+import type { CallEntry, CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 
 export type TimeoutsMsg = { kind: 'scan' };
+
+interface ScanState {
+  cursor: IterableIterator<CallEntry> | null;
+}
 
 function onHold(call: Call): boolean {
   for (const m of call.monologues.values())
@@ -40,22 +44,38 @@ export function spawnTimeouts(
   registry: CallRegistry,
   intervalMs = 1000,
 ): { ref: Ref<TimeoutsMsg>; timer: NodeJS.Timeout } {
+  const SLICES = 10;
   const ref = spawn(
     parent,
-    (state: null, _msg: TimeoutsMsg) => {
+    (state: ScanState, _msg: TimeoutsMsg) => {
       const now = ctx.now();
       const counters = ctx.kernel?.counters;
       const kernelLast = counters ? (st: PacketStream) => counters.get(st.id)?.lastPacketMs ?? 0 : undefined;
-      for (const entry of registry.entries()) {
+      // A Map iterator survives calls added and removed meanwhile; a new round starts when it is exhausted.
+      const budget = Math.ceil(registry.size / SLICES);
+      for (let n = 0; n < budget; n++) {
+        state.cursor ??= registry.entries();
+        const next = state.cursor.next();
+        if (next.done) {
+          state.cursor = null;
+          break;
+        }
+        const entry = next.value;
         const reason = dueReason(entry.call, now, ctx.settings, kernelLast);
         if (reason) dispatch(entry.ref, { kind: 'terminate', reason });
       }
       return state;
     },
     'timeouts',
-    { initialState: null, onCrash: supervise<TimeoutsMsg>({ log: ctx.supervision, decide: () => 'resume' }) },
+    {
+      initialState: { cursor: null } satisfies ScanState,
+      onCrash: supervise<TimeoutsMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    },
   );
-  const timer = setInterval(() => dispatch(ref, { kind: 'scan' }), intervalMs);
+  const timer = setInterval(
+    () => dispatch(ref, { kind: 'scan' }),
+    Math.max(1, Math.floor(intervalMs / SLICES)),
+  );
   timer.unref();
   return { ref, timer };
 }
