@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs Debian's rtpengine and rtpengine-ts on the same loads, one after the other
  * in the same run, and prints their figures side by side with ratios (ts / rtpengine). It asserts
- * nothing. Options: --only=rtpengine|ts, --quick (small sizes, under a minute), --json=FILE.
+ * nothing. Options: --only=rtpengine|ts, --quick (small sizes, under a minute), --json=FILE,
+ * --kernel (the kernel forwarding bench in network namespaces instead, bench/kernel-relay.ts; root).
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -352,4 +353,10 @@ async function main(): Promise<void> {
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(Object.fromEntries(byKind), null, 2)}\n`);
 }
 
-await main();
+// --kernel: the kernel forwarding bench (issue 4, bench/kernel-relay.ts) instead of the loopback one.
+if (args.includes('--kernel')) {
+  const { runKernelBench } = await import('./kernel-relay.ts');
+  process.exitCode = await runKernelBench({ quick, ...(jsonFile ? { jsonFile } : {}) });
+} else {
+  await main();
+}

@@ -79,6 +79,9 @@ const HEADER_BYTES: Record<Family, number> = { IP4: 28, IP6: 48 };
 const fwdKeyOf = (family: Family, from: HostPort, to: HostPort) =>
   `${family} ${from.address} ${from.port} ${to.address} ${to.port}`;
 
+/** How long changes are gathered into one transaction. */
+const BATCH_WINDOW_MS = 5;
+
 export class KernelTable {
   readonly #nft: NftRunner;
   /** Listings run on their own context: nft keeps the elements it listed cached, which slows later changes. */
@@ -161,7 +164,9 @@ export class KernelTable {
     this.#queue.push(op);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => this.flush());
+    // Changes come from many call actors, one per event-loop turn (each actor message is its own turn), and a
+    // lone change costs milliseconds in a full table (libnftables refetches its cache): gather a few turns.
+    setTimeout(() => this.flush(), BATCH_WINDOW_MS);
   }
 
   /** Applies everything queued as one transaction (normally run by itself at the end of the event-loop turn). */

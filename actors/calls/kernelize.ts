@@ -56,11 +56,17 @@ function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketSt
   return out;
 }
 
+/** Pairs asked for and not answered yet: a second trigger (the other party's confirmation) must not ask again. */
+const inFlight = new Set<string>();
+
 /** Installs every pair of the call that qualifies; marks its streams kernelized when the kernel took it. */
 export function kernelizeCall(ctx: DaemonContext, call: Call): void {
   const kernel = ctx.kernel;
   if (!kernel) return;
   for (const [a, b] of candidatePairs(ctx, call)) {
+    const pairId = `${a.id}:${b.id}`;
+    if (inFlight.has(pairId)) continue;
+    inFlight.add(pairId);
     const la = a.local!;
     const lb = b.local!;
     const ea = a.endpoint!;
@@ -69,7 +75,7 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
     dispatch(kernel.ref, {
       kind: 'install',
       pair: {
-        pairId: `${a.id}:${b.id}`,
+        pairId,
         callId: call.callId,
         family: la.family,
         a: {
@@ -84,13 +90,14 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
         },
       },
       reply: (r) => {
+        inFlight.delete(pairId);
         // The endpoints may have moved while the change was in flight: only a still-valid pair is marked.
         const still = a.endpoint === ea && b.endpoint === eb && a.socket !== null && b.socket !== null;
         if (r.ok && still) {
           a.kernelized = true;
           b.kernelized = true;
         } else if (r.ok) {
-          dispatch(kernel.ref, { kind: 'remove', pairId: `${a.id}:${b.id}` });
+          dispatch(kernel.ref, { kind: 'remove', pairId });
         }
       },
     });
