@@ -96,10 +96,25 @@ export interface CallMedia {
   offeredFormats?: readonly string[];
   /** A strip removed codecs from that offer: the answer to it takes the offer's telephone-event fmtp. */
   codecsShaped?: boolean;
+  /**
+   * The clock rates whose first real codec strip or mask took off that offer: the answer's telephone-event or
+   * CN of such a clock goes only with a real codec of its clock (recorded). Undefined: they took nothing off.
+   */
+  lostLeadClocks?: readonly number[];
   /** `ptime-reverse` of this party's offer: the a=ptime written into the answer it gets. */
   answerPtime?: number;
   /** `rtcp-mux: [accept]` / `[reject]` given with this party's offer: what the answer it gets says about mux. */
   answerRtcpMux?: 'accept' | 'reject';
+  /** The `unidirectional` flag came with this party's last SDP (query media flag "unidirectional"). */
+  unidirectional?: boolean;
+  /**
+   * rtpengine 10.5 set up its codec engine for this media (query media flag "transcoding"): on the receiving
+   * side of an offer with `accept`/`consume` naming a codec it has, or with a `ptime`/`ptime-reverse` that
+   * changes the packet time; on both sides once the answer to such a ptime offer came.
+   */
+  transcoding?: boolean;
+  /** A `ptime`/`ptime-reverse` offer made rtpengine repacketize this media pair; it stays so (recorded). */
+  repacketized?: boolean;
   readonly rtp: PacketStream;
   readonly rtcp: PacketStream;
 }

@@ -306,6 +306,7 @@ export function applySdp(
     const moved = movedEndpoint(media.rtp.advertised, rtpEp);
     setAdvertised(media.rtp, rtpEp, reachable);
     setAdvertised(media.rtcp, rtcpEp, reachable);
+    media.unidirectional = flags.flags.has('unidirectional');
     for (const s of [media.rtp, media.rtcp]) {
       s.learning = learning;
       s.strictSource = flags.flags.has('strict-source');

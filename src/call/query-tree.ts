@@ -61,6 +61,8 @@ function mediaDict(owner: Monologue, m: CallMedia, kernel: KernelLookup | undefi
   if (direction === 'sendrecv' || direction === 'sendonly') flags.push('recv');
   if (m.rtcpMux) flags.push('rtcp-mux');
   if (owner.iceControlling) flags.push('ICE controlling');
+  if (m.unidirectional) flags.push('unidirectional');
+  if (m.transcoding) flags.push('transcoding');
   const d: NgDict = { index: m.index, type: m.type, protocol: m.protocol };
   // rtpengine names the codec only once media has flowed
   if (m.codec && (m.rtp.stats.packets > 0 || (kernel?.(m.rtp)?.packets ?? 0) > 0)) d.codec = m.codec;

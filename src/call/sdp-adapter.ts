@@ -8,9 +8,12 @@ import type { MediaFlags } from '../ng/request.ts';
 import {
   answerFormats,
   codecOf,
+  lostLeadClocks,
+  namesCodecIn,
   nextOriginState,
   offerFormats,
   parseSdp,
+  repacketizableFormats,
   rewriteSdp,
   SdpError,
   type SdpMedia,
@@ -18,6 +21,7 @@ import {
   type SdpRewritePlan,
   type SdpSession,
   sdpUnusableReason,
+  strandedSupplemental,
 } from '../sdp/index.ts';
 import type { CallMedia, Monologue } from './model.ts';
 import type { SdpView } from './sdp-view.ts';
@@ -89,9 +93,12 @@ function rememberOffer(
   formats: readonly string[],
   flags: MediaFlags,
   stripped: boolean,
+  lostClocks: readonly number[] | undefined,
 ): void {
   media.offeredFormats = formats;
   media.codecsShaped = stripped;
+  if (lostClocks !== undefined) media.lostLeadClocks = lostClocks;
+  else delete media.lostLeadClocks;
   if (flags.ptimeReverse !== null) media.answerPtime = flags.ptimeReverse;
   else delete media.answerPtime;
   if (flags.rtcpMux.has('accept')) media.answerRtcpMux = 'accept';
@@ -99,18 +106,90 @@ function rememberOffer(
   else delete media.answerRtcpMux;
 }
 
+const NONE: readonly string[] = [];
+
 /** `strip` (with its `except`) takes at least one payload type off this m= line. */
 function stripRemoves(media: SdpMedia, flags: MediaFlags): boolean {
   if (flags.codec.strip.length === 0) return false;
-  const none: readonly string[] = [];
-  const left = offerFormats(media, { ...flags.codec, offer: none, mask: none, consume: none });
+  const left = offerFormats(media, { ...flags.codec, offer: NONE, mask: NONE, consume: NONE });
   return left.length !== media.formats.length;
+}
+
+/**
+ * The clock rates whose first real codec `strip` or `mask` (with `except`) takes off this m= line; undefined
+ * when they take nothing off (rtpengine's codec engine then leaves the answer alone).
+ */
+function stripOrMaskLostClocks(media: SdpMedia, flags: MediaFlags): number[] | undefined {
+  if (flags.codec.strip.length === 0 && flags.codec.mask.length === 0) return undefined;
+  const left = offerFormats(media, { ...flags.codec, offer: NONE, consume: NONE });
+  return left.length === media.formats.length ? undefined : lostLeadClocks(media, left);
+}
+
+/**
+ * The answer to an offer that strip or mask reduced goes through rtpengine's codec engine (recorded): it drops
+ * the answer's stranded telephone-event and CN (see strandedSupplemental) and then flags the answerer's media
+ * "transcoding".
+ */
+function reducedOfferAnswer(sm: SdpMedia, formats: readonly string[], offerer: CallMedia, own: CallMedia) {
+  if (formats.length === 0) return formats;
+  const stranded = strandedSupplemental(
+    sm,
+    formats,
+    offerer.offeredFormats ?? NONE,
+    offerer.lostLeadClocks ?? [],
+  );
+  own.transcoding = stranded.length > 0;
+  return formats.filter((pt) => !stranded.includes(pt));
 }
 
 function telephoneEventFmtps(media: SdpMedia): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   for (const [pt, fmtp] of media.fmtps)
     if (codecOf(media, pt)?.encoding.toLowerCase() === 'telephone-event') out.set(pt, fmtp);
+  return out;
+}
+
+/** rtpengine's packet time for an audio m= line without a=ptime. */
+const DEFAULT_PTIME = 20;
+
+/**
+ * Marks where rtpengine 10.5 sets up its codec engine for an offer (CallMedia.transcoding, recorded): a
+ * `ptime`/`ptime-reverse` other than the audio line's own packet time makes it repacketize the pair from now
+ * on; `accept`/`consume` naming a codec of the line engage it towards the receiver until the answer. Returns
+ * whether the pair is repacketized.
+ */
+function offerCodecEngine(sm: SdpMedia, own: CallMedia, peer: CallMedia, flags: MediaFlags): boolean {
+  const ptime = sm.ptime ?? DEFAULT_PTIME;
+  const changesPtime = [flags.ptime, flags.ptimeReverse].some((p) => p !== null && p !== ptime);
+  if (sm.type === 'audio' && changesPtime) {
+    own.repacketized = true;
+    peer.repacketized = true;
+  }
+  const repacketized = own.repacketized === true;
+  peer.transcoding = repacketized || namesCodecIn(sm, [...flags.codec.accept, ...flags.codec.consume]);
+  return repacketized;
+}
+
+/** The answer settles the codec engine: it stays, on both sides, only where the pair is repacketized. */
+function answerCodecEngine(own: CallMedia, peer: CallMedia): boolean {
+  const repacketized = own.repacketized === true || peer.repacketized === true;
+  own.transcoding = repacketized;
+  peer.transcoding = repacketized;
+  return repacketized;
+}
+
+/**
+ * A repacketized answer's codecs take the offer's fmtp for the same codec under the same payload type
+ * (telephone-event excepted: it keeps its own), as rtpengine's codec engine writes them (recorded).
+ */
+function offerFmtps(answer: SdpMedia, offer: SdpMedia): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const pt of answer.formats) {
+    const fmtp = offer.fmtps.get(pt);
+    const codec = codecOf(answer, pt)?.encoding.toLowerCase();
+    if (fmtp === undefined || codec === undefined || codec === 'telephone-event') continue;
+    if (codecOf(offer, pt)?.encoding.toLowerCase() === codec) out.set(pt, fmtp);
+  }
   return out;
 }
 
@@ -166,7 +245,10 @@ export function renderFor(
   const media: SdpMediaPlan[] = session.media.map((sm, i) => {
     const m = receiver.medias[i];
     const own = sender.medias[i];
-    const formats = isAnswer
+    const offerMedia = offer?.media[i];
+    let repacketized = false;
+    if (own && m) repacketized = isAnswer ? answerCodecEngine(own, m) : offerCodecEngine(sm, own, m, flags);
+    const shaped = isAnswer
       ? answerFormats(sm, {
           ...(m?.offeredFormats !== undefined ? { offered: m.offeredFormats } : {}),
           strip: flags.codec.strip,
@@ -174,10 +256,15 @@ export function renderFor(
           singleCodec: flags.flags.has('single-codec'),
         })
       : offerFormats(sm, flags.codec);
-    if (!isAnswer && own) rememberOffer(own, formats, flags, stripRemoves(sm, flags));
+    // the codec engine drops from an offer what it cannot repacketize; the answer then lacks them anyway
+    let formats = repacketized && !isAnswer ? repacketizableFormats(sm, shaped) : shaped;
+    if (isAnswer && !repacketized && own && m?.lostLeadClocks !== undefined)
+      formats = reducedOfferAnswer(sm, formats, m, own);
+    const fmtpOverride = repacketized && isAnswer && offerMedia ? offerFmtps(sm, offerMedia) : undefined;
+    if (!isAnswer && own)
+      rememberOffer(own, formats, flags, stripRemoves(sm, flags), stripOrMaskLostClocks(sm, flags));
     // once a strip removed a codec on either side, rtpengine rebuilds the answer's telephone-event from the
     // offer's: without an fmtp of its own it takes the offer's (recorded)
-    const offerMedia = offer?.media[i];
     const fmtpFallback =
       isAnswer && offerMedia && (m?.codecsShaped === true || stripRemoves(sm, flags))
         ? telephoneEventFmtps(offerMedia)
@@ -201,6 +288,7 @@ export function renderFor(
       ...(mid !== undefined ? { mid } : {}),
       formats,
       ...(fmtpFallback !== undefined ? { fmtpFallback } : {}),
+      ...(fmtpOverride !== undefined ? { fmtpOverride } : {}),
       ...(ptimeOverride !== undefined ? { ptimeOverride } : {}),
     };
     return mp;

@@ -106,11 +106,46 @@ export function offerFormats(media: SdpMedia, rules: OfferCodecRules): readonly 
   }
   if (kept.length === 0) return media.formats;
   if (onlySupplemental(media, kept)) return [];
-  // telephone-event and CN ride along only with a real codec of their clock rate
+  return withClockCompanions(media, kept);
+}
+
+/** telephone-event and CN ride along only with a real codec of their clock rate: `formats` less the others. */
+export function withClockCompanions(media: SdpMedia, formats: readonly string[]): readonly string[] {
   const clocks = new Set(
-    kept.filter((pt) => !isSupplemental(media, pt)).map((pt) => codecOf(media, pt)?.clockRate),
+    formats.filter((pt) => !isSupplemental(media, pt)).map((pt) => codecOf(media, pt)?.clockRate),
   );
-  return kept.filter((pt) => !isSupplemental(media, pt) || clocks.has(codecOf(media, pt)?.clockRate));
+  return formats.filter((pt) => !isSupplemental(media, pt) || clocks.has(codecOf(media, pt)?.clockRate));
+}
+
+/** The clock rates whose first real codec on this m= line is not among `kept`. */
+export function lostLeadClocks(media: SdpMedia, kept: readonly string[]): number[] {
+  const seen = new Set<number>();
+  const lost: number[] = [];
+  for (const pt of media.formats) {
+    const clock = codecOf(media, pt)?.clockRate;
+    if (clock === undefined || isSupplemental(media, pt) || seen.has(clock)) continue;
+    seen.add(clock);
+    if (!kept.includes(pt)) lost.push(clock);
+  }
+  return lost;
+}
+
+/**
+ * The telephone-event and CN payload types of an answer that have no real codec of their clock rate in it
+ * and that the offer did not carry or whose clock is in `lostClocks`: rtpengine's codec engine drops them.
+ */
+export function strandedSupplemental(
+  media: SdpMedia,
+  formats: readonly string[],
+  offered: readonly string[],
+  lostClocks: readonly number[],
+): string[] {
+  const withCompanion = new Set(withClockCompanions(media, formats));
+  return formats.filter((pt) => {
+    if (withCompanion.has(pt)) return false;
+    const clock = codecOf(media, pt)?.clockRate ?? 0;
+    return !offered.includes(pt) || lostClocks.includes(clock);
+  });
 }
 
 const isSupplemental = (media: SdpMedia, pt: string): boolean =>
@@ -152,4 +187,33 @@ export function answerFormats(media: SdpMedia, rules: AnswerCodecRules): readonl
   }
   if (kept.length === 0) return media.formats;
   return kept.length < media.formats.length && onlySupplemental(media, kept) ? [] : kept;
+}
+
+/** Some payload type of this m= line is a codec one of `specs` names (`all`/`full` name none). */
+export function namesCodecIn(media: SdpMedia, specs: readonly string[]): boolean {
+  return isRtp(media) && media.formats.some((pt) => anyMatch(codecOf(media, pt), specs));
+}
+
+/**
+ * The codecs Debian's rtpengine 10.5 can decode and encode, so repacketize to another ptime (recorded with
+ * `ptime` offers: AMR, AMR-WB, iLBC, G7221, L16, G726, EVS, SILK, GSM-EFR and unknown ones are dropped).
+ */
+const REPACKETIZABLE = new Set([
+  'pcmu',
+  'pcma',
+  'g722',
+  'gsm',
+  'g723',
+  'g729',
+  'g729a',
+  'opus',
+  'speex',
+  'telephone-event',
+  'cn',
+]);
+
+/** `formats` less the payload types rtpengine drops when it repacketizes an offer (see REPACKETIZABLE). */
+export function repacketizableFormats(media: SdpMedia, formats: readonly string[]): readonly string[] {
+  if (!isRtp(media)) return formats;
+  return formats.filter((pt) => REPACKETIZABLE.has(codecOf(media, pt)?.encoding.toLowerCase() ?? ''));
 }

@@ -3,9 +3,14 @@ export {
   answerFormats,
   type CodecSpec,
   codecOf,
+  lostLeadClocks,
+  namesCodecIn,
   type OfferCodecRules,
   offerFormats,
   parseCodecSpec,
+  repacketizableFormats,
+  strandedSupplemental,
+  withClockCompanions,
 } from './codecs.ts';
 export { SDP_ERROR_REASONS, SdpError, type SdpErrorReason } from './errors.ts';
 export type {

@@ -58,6 +58,8 @@ export interface SdpMediaPlan {
   readonly formats?: readonly string[];
   /** fmtp for a payload type whose input has none (an answer after codec flags takes the offer's). */
   readonly fmtpFallback?: ReadonlyMap<string, string>;
+  /** fmtp for a payload type, whatever the input has (a repacketized answer takes the offer's). */
+  readonly fmtpOverride?: ReadonlyMap<string, string>;
   /** Written as a=ptime whatever the input says (ng `ptime`, `ptime-reverse`). */
   readonly ptimeOverride?: number;
 }
@@ -299,7 +301,7 @@ function managedAttributes(
   if (mid !== undefined) out.push(`a=mid:${mid}`);
   for (const pt of mp.formats ?? media.formats) {
     out.push(`a=rtpmap:${pt} ${rtpmapText(media, pt)}`);
-    const fmtp = media.fmtps.get(pt) ?? mp.fmtpFallback?.get(pt);
+    const fmtp = mp.fmtpOverride?.get(pt) ?? media.fmtps.get(pt) ?? mp.fmtpFallback?.get(pt);
     if (fmtp !== undefined) out.push(`a=fmtp:${pt} ${fmtp}`);
     for (const a of media.attributes) if (rtcpFbPayloadType(a) === pt) out.push(a.line.text);
   }

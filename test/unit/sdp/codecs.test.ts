@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerFormats, NO_REPLACE, offerFormats, parseSdp, rewriteSdp } from '../../../src/sdp/index.ts';
+import {
+  answerFormats,
+  lostLeadClocks,
+  NO_REPLACE,
+  namesCodecIn,
+  offerFormats,
+  parseSdp,
+  repacketizableFormats,
+  rewriteSdp,
+  strandedSupplemental,
+} from '../../../src/sdp/index.ts';
 
 const sdp = (pts: string, extra: string[] = []): string =>
   [
@@ -92,4 +102,43 @@ test('rewriteSdp writes only the planned payload types, or an empty m= list with
   assert.match(out, /a=fmtp:101 0-16\r\n[\s\S]*a=ptime:30\r\n$/);
   const empty = rewriteSdp(input, plan([]));
   assert.match(empty, /m=audio 4000 RTP\/AVP \r\na=rtpmap:8 PCMA\/8000\r\n/);
+});
+
+test('namesCodecIn is true only when a named codec is on the m= line (accept/consume engage the codec engine)', () => {
+  assert.equal(namesCodecIn(media('8 0 101'), ['PCMA']), true);
+  assert.equal(namesCodecIn(media('8 0 101'), ['G729', 'all']), false);
+});
+
+test('repacketizableFormats drops codecs rtpengine cannot repacketize and keeps the ones it can', () => {
+  const m = parseSdp(sdp('8 0 102 96 101', ['a=rtpmap:102 G7221/16000'])).media[0];
+  assert.ok(m);
+  assert.deepEqual(repacketizableFormats(m, m.formats), ['8', '0', '96', '101']);
+});
+
+test('lostLeadClocks names the clock rates whose first real codec an offer lost', () => {
+  assert.deepEqual(lostLeadClocks(media('96 0 8 101'), ['96', '8', '101']), [8000]);
+  assert.deepEqual(lostLeadClocks(media('96 0 8 101'), ['0', '8', '101']), [48000]);
+  assert.deepEqual(lostLeadClocks(media('96 0 8 101'), ['96', '0', '101']), []);
+});
+
+test('strandedSupplemental drops telephone-event without a codec of its clock only when the offer lost it or its lead codec', () => {
+  const answer = media('96 101');
+  assert.deepEqual(strandedSupplemental(answer, ['96', '101'], ['96', '8', '101'], [8000]), ['101']);
+  assert.deepEqual(strandedSupplemental(answer, ['96', '101'], ['96', '0', '101'], []), []);
+  assert.deepEqual(strandedSupplemental(answer, ['96', '101'], ['0'], []), ['101']);
+  assert.deepEqual(strandedSupplemental(media('8 101'), ['8', '101'], ['0'], [8000]), []);
+});
+
+test('an fmtpOverride replaces the input fmtp of its payload type in the rewritten SDP', () => {
+  const session = parseSdp(sdp('8 101', ['a=fmtp:8 own=1']));
+  const out = rewriteSdp(session, {
+    address: { family: 'IP4', address: '127.0.0.1' },
+    media: [{ rtpPort: 30000, rtcpPort: 30001, rtcpMux: false, fmtpOverride: new Map([['8', 'offer=1']]) }],
+    replace: NO_REPLACE,
+    rtcpAttribute: 'default',
+    originalSendrecv: false,
+    stripExtmap: false,
+  });
+  assert.match(out, /a=fmtp:8 offer=1\r\n/);
+  assert.doesNotMatch(out, /own=1/);
 });
