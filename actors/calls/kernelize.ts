@@ -8,7 +8,6 @@
  * endpoints did not change return to the kernel right after. Delete, timeout and a crash of the call's actors
  * remove the call's pairs in the call's cleanup, whatever happened before.
  */
-import { dispatch } from 'nact';
 import type { Call, PacketStream } from '../../src/call/model.ts';
 import type { KernelLookup } from '../../src/call/query-tree.ts';
 import type { DaemonContext } from '../context.ts';
@@ -72,9 +71,8 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
     const ea = a.endpoint!;
     const eb = b.endpoint!;
     // Kept false until the kernel said yes: meanwhile userspace goes on relaying.
-    dispatch(kernel.ref, {
-      kind: 'install',
-      pair: {
+    void kernel
+      .install({
         pairId,
         callId: call.callId,
         family: la.family,
@@ -88,8 +86,8 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
           endpoint: { address: eb.address, port: eb.port },
           local: { address: lb.address, port: lb.port },
         },
-      },
-      reply: (r) => {
+      })
+      .then((r) => {
         inFlight.delete(pairId);
         // The endpoints may have moved while the change was in flight: only a still-valid pair is marked.
         const still = a.endpoint === ea && b.endpoint === eb && a.socket !== null && b.socket !== null;
@@ -97,10 +95,9 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
           a.kernelized = true;
           b.kernelized = true;
         } else if (r.ok) {
-          dispatch(kernel.ref, { kind: 'remove', pairId });
+          void kernel.remove(pairId);
         }
-      },
-    });
+      });
   }
 }
 
@@ -124,7 +121,7 @@ export function unkernelizeCall(ctx: DaemonContext, call: Call): void {
         s.kernelized = false;
       }
   // A pair may also be in flight (installed, not yet marked): remove by call, which covers both.
-  if (any || call.answered) dispatch(kernel.ref, { kind: 'remove-call', callId: call.callId });
+  if (any || call.answered) void kernel.removeCall(call.callId);
 }
 
 /** The kernel counters of a stream for the query tree and timeouts, or undefined without a kernel table. */

@@ -19,6 +19,15 @@ export type KernelTableMsg =
 
 export interface KernelTableHandle {
   readonly ref: Ref<KernelTableMsg>;
+  /**
+   * Queue a change straight into the table, without a mailbox hop. nact hands an actor one message per
+   * event-loop turn, and while the daemon relays a heavy load in userspace a turn is long: 1,000 calls handed
+   * over through the mailbox took 1,000 turns (about 14 s at 100k packets/s, measured). The table gathers what
+   * is queued within 5 ms into one nftables transaction either way, so ordering and batching are the same.
+   */
+  install(pair: KernelStreamPair): Promise<ChangeResult>;
+  remove(pairId: string): Promise<ChangeResult>;
+  removeCall(callId: string): Promise<number>;
   /** Updated in place by every counter read. */
   readonly counters: KernelCounterTable;
   /** Stops the counter timer and the actor, and removes the table from the kernel. Idempotent. */
@@ -97,6 +106,9 @@ export function spawnKernelTable(
   schedule();
   return {
     ref,
+    install: (pair) => table.install(pair),
+    remove: (pairId) => table.remove(pairId),
+    removeCall: (callId) => table.removeCall(callId),
     counters: table.counters,
     close() {
       if (closed) return;
