@@ -263,9 +263,24 @@ function reportDtmf(ctx: DaemonContext, call: Call, m: Monologue, e: DtmfSeenOrP
  * streams, where the packet path reads them. Streams without telephone-event stay uncontrolled (no per-packet
  * work) until a media control command touches the call (`all`).
  */
+/** A party's payload types, parsed once per SDP it sends (every offer/answer refreshes every party). */
+const payloadTypesCache = new WeakMap<
+  Monologue,
+  { sdp: string; types: ReturnType<typeof payloadTypesOfSdp> }
+>();
+
+function payloadTypesOf(m: Monologue): ReturnType<typeof payloadTypesOfSdp> {
+  const sdp = m.lastSdp ?? '';
+  const cached = payloadTypesCache.get(m);
+  if (cached && cached.sdp === sdp) return cached.types;
+  const types = payloadTypesOfSdp(sdp);
+  payloadTypesCache.set(m, { sdp, types });
+  return types;
+}
+
 function refreshMediaControl(ctx: DaemonContext, call: Call, all: boolean): void {
   for (const m of call.monologues.values()) {
-    const types = payloadTypesOfSdp(m.lastSdp ?? '');
+    const types = payloadTypesOf(m);
     for (const media of m.medias) {
       const s = media.rtp;
       const payloadTypes = types[media.index - 1] ?? { byType: new Map(), dtmf: new Set(), primary: null };

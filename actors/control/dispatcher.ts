@@ -39,8 +39,12 @@ function frameEncoding(buf: Buffer): NgEncoding {
 /** Who sent the request, and the `xmlrpc-callback` it names (any spelling of the key). */
 function originOf(dict: NgDict, from: string): CallOrigin {
   let xmlrpcCallback: string | null = null;
-  for (const [k, v] of Object.entries(dict))
-    if (canon(k) === 'xmlrpc-callback' && typeof v === 'string' && v !== '') xmlrpcCallback = v;
+  // runs for every request: look only at keys of the right length before canonicalising
+  for (const k in dict) {
+    if (k.length !== 15 || canon(k) !== 'xmlrpc-callback') continue;
+    const v = dict[k];
+    if (typeof v === 'string' && v !== '') xmlrpcCallback = v;
+  }
   return { createdFrom: from, xmlrpcCallback };
 }
 
