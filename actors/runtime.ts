@@ -115,6 +115,5 @@ export function escalateToParent<Msg>(onFailedMessage: (msg: Msg | undefined) =>
   };
 }
 
-/** Any actor's reference, as a parent to spawn under: nact's refs are invariant in their message type. */
-// biome-ignore lint/suspicious/noExplicitAny: the one place the untyped parent ref is named
-export type AnyRef = Ref<any>;
+/** Any actor's reference, as a parent to spawn under (nact's Ref carries no members, so any Ref fits). */
+export type AnyRef = Ref<unknown>;
