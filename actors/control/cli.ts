@@ -18,6 +18,7 @@ import {
   runCliCommand,
 } from './cli-commands.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { listenOn } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 import { statisticsReply } from './statistics.ts';
 
@@ -151,22 +152,16 @@ export function spawnCliListener(
           });
         });
       });
+      let boundPort: number;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host, port }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        boundPort = await listenOn(server, host, port);
       } catch (e) {
         msg.reply({ ok: false, error: (e as Error).message });
         return state;
       }
       server.on('error', (e) => ctx.log.warn('CLI listener error', { error: e }));
       state.server = server;
-      const addr = server.address();
-      msg.reply({ ok: true, port: typeof addr === 'object' && addr ? addr.port : port });
+      msg.reply({ ok: true, port: boundPort });
       return state;
     },
     name,

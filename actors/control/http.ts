@@ -26,6 +26,7 @@ import { type AnyRef, supervise } from '../runtime.ts';
 import { answerCli, cliEnvFor } from './cli.ts';
 import type { CliEnv } from './cli-commands.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { listenOn } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** The largest request body or WebSocket message accepted (an ng offer with a big SDP fits many times). */
@@ -228,22 +229,16 @@ export function spawnHttpListener(
         if (sock.writable) sock.end(FORBIDDEN);
         else sock.destroy();
       });
+      let boundPort: number;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host, port }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        boundPort = await listenOn(server, host, port);
       } catch (e) {
         msg.reply({ ok: false, error: (e as Error).message });
         return state;
       }
       server.on('error', (e) => ctx.log.warn('HTTP listener error', { error: e }));
       state.server = server;
-      const addr = server.address();
-      msg.reply({ ok: true, port: typeof addr === 'object' && addr ? addr.port : port });
+      msg.reply({ ok: true, port: boundPort });
       return state;
     },
     name,

@@ -9,6 +9,7 @@ import { NgStreamSplitter } from '../../src/ng/tcp-splitter.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { listenOn } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 interface TcpState {
@@ -53,21 +54,15 @@ export function spawnNgTcp(
           }
         });
       });
+      let boundPort: number;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host, port }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        boundPort = await listenOn(server, host, port);
       } catch (e) {
         msg.reply({ ok: false, error: (e as Error).message });
         return state;
       }
       state.server = server;
-      const addr = server.address();
-      msg.reply({ ok: true, port: typeof addr === 'object' && addr ? addr.port : port });
+      msg.reply({ ok: true, port: boundPort });
       return state;
     },
     name,

@@ -3,12 +3,12 @@
  * dispatcher; replies go back to the sender. Replies larger than one datagram are sent as one (the kernel
  * fragments them, as rtpengine's delete replies are).
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { Socket } from 'node:dgram';
 import { type Ref, spawn } from 'nact';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, ask, type Reply, supervise } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { bindControlSocket, peerOf } from './listen.ts';
 
 export type ListenerMsg = {
   kind: 'bind';
@@ -31,24 +31,16 @@ export function spawnNgUdp(
     parent,
     async (state: ListenerState, msg: ListenerMsg) => {
       if (msg.kind !== 'bind' || state.socket) return state;
-      const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+      let sock: Socket;
       try {
-        await new Promise<void>((resolve, reject) => {
-          sock.once('error', reject);
-          sock.bind({ address: host, port, exclusive: true }, () => {
-            sock.off('error', reject);
-            resolve();
-          });
-        });
+        sock = await bindControlSocket(host, port);
       } catch (e) {
-        sock.close();
         msg.reply({ ok: false, error: (e as Error).message });
         return state;
       }
       sock.on('error', (e) => ctx.log.warn('ng socket error', { error: e }));
       sock.on('message', (buf, rinfo) => {
-        const from =
-          rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+        const from = peerOf(rinfo);
         dispatcher.handle(buf, from).then(
           (reply) => {
             if (reply) sock.send(reply, rinfo.port, rinfo.address);

@@ -5,8 +5,7 @@
  * is the port and address the other side must send to. A retransmitted datagram (same cookie) gets the
  * first reply. Parsing and formatting are in src/rtpproxy/.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { Socket } from 'node:dgram';
 import { type Ref, spawn } from 'nact';
 import { lastPacketOf } from '../../src/call/model.ts';
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
@@ -28,6 +27,7 @@ import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import { supervise } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { bindControlSocket, peerOf } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** How long a reply is kept for retransmissions, and how many parties' streams are remembered at most. */
@@ -207,24 +207,16 @@ export function spawnRtpproxyListener(
     parent,
     async (state: ListenerState, msg: ListenerMsg) => {
       if (msg.kind !== 'bind' || state.socket) return state;
-      const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+      let sock: Socket;
       try {
-        await new Promise<void>((resolve, reject) => {
-          sock.once('error', reject);
-          sock.bind({ address: host, port, exclusive: true }, () => {
-            sock.off('error', reject);
-            resolve();
-          });
-        });
+        sock = await bindControlSocket(host, port);
       } catch (e) {
-        sock.close();
         msg.reply({ ok: false, error: (e as Error).message });
         return state;
       }
       sock.on('error', (e) => ctx.log.warn('rtpproxy socket error', { error: e }));
       sock.on('message', (buf, rinfo) => {
-        const from =
-          rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+        const from = peerOf(rinfo);
         handler.handle(buf.toString('latin1'), from).then(
           (reply) => {
             if (reply !== null) sock.send(Buffer.from(reply, 'latin1'), rinfo.port, rinfo.address);
