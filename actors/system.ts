@@ -5,6 +5,7 @@
  *   ├─ ng-udp-N, ng-tcp-N        control listeners (ng over UDP and TCP)
  *   ├─ cli-N, http-N             rtpengine-ctl's CLI, HTTP + WebSocket
  *   ├─ udp-N                     the legacy rtpproxy protocol (--listen-udp)
+ *   ├─ tcp-N                     the legacy OpenSER mediaproxy protocol (--listen-tcp)
  *   ├─ shard-0 … shard-63        call supervisors (see calls/registry.ts)
  *   │   └─ call-K                one per call-id
  *   │       └─ monologue-J       one per party (tag / via-branch)
@@ -26,6 +27,7 @@ import type { DaemonContext, DaemonSettings } from './context.ts';
 import { spawnCliListener } from './control/cli.ts';
 import { NgDispatcher } from './control/dispatcher.ts';
 import { spawnHttpListener } from './control/http.ts';
+import { spawnMediaproxyListener } from './control/mediaproxy.ts';
 import { spawnNgTcp } from './control/ng-tcp.ts';
 import { bindListener, spawnNgUdp } from './control/ng-udp.ts';
 import { spawnRtpproxyListener } from './control/rtpproxy.ts';
@@ -50,6 +52,8 @@ export interface DaemonOptions {
   listenHttp?: ListenAddr[];
   /** `--listen-udp`: the legacy rtpproxy protocol. */
   listenUdp?: ListenAddr[];
+  /** `--listen-tcp`: the legacy OpenSER mediaproxy protocol. */
+  listenTcp?: ListenAddr[];
   /** Replaces the /proc sampler of the load limits (tests). */
   loadSample?: () => LoadSample;
   log?: Logger;
@@ -142,6 +146,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     ['cli', opts.listenCli ?? [], spawnCliListener],
     ['http', opts.listenHttp ?? [], spawnHttpListener],
     ['udp', opts.listenUdp ?? [], spawnRtpproxyListener],
+    ['tcp', opts.listenTcp ?? [], spawnMediaproxyListener],
   ] as const) {
     for (const [i, l] of list.entries()) {
       const ref = spawnOne(system, ctx, registry, dispatcher, l.host, l.port, `${kind}-${i}`);

@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       listenCli: cfg.listenCli.map((l) => ({ ...l })),
       listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
       listenUdp: cfg.listenUdp.map((l) => ({ ...l })),
+      listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
       log,
       ...(kernelTable ? { kernelTable } : {}),
     });
@@ -122,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     cli: cfg.listenCli.map((l) => `${l.host}:${l.port}`),
     http: cfg.listenHttp.map((l) => `${l.host}:${l.port}`),
     rtpproxy: cfg.listenUdp.map((l) => `${l.host}:${l.port}`),
+    mediaproxy: cfg.listenTcp.map((l) => `${l.host}:${l.port}`),
     interfaces: cfg.interfaces,
     ports: `${cfg.portMin}-${cfg.portMax}`,
     forwarding: kernelTable ? `kernel (table ${cfg.table})` : 'userspace',

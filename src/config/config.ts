@@ -54,6 +54,8 @@ export interface RtpengineConfig {
   readonly listenHttp: readonly ListenAddr[];
   /** `--listen-udp`: the legacy rtpproxy protocol. */
   readonly listenUdp: readonly ListenAddr[];
+  /** `--listen-tcp`: the legacy OpenSER mediaproxy protocol. */
+  readonly listenTcp: readonly ListenAddr[];
   /** `--max-load`, `--max-cpu` (percent), `--max-bandwidth` (bytes/s); 0 = no limit. */
   readonly maxLoad: number;
   readonly maxCpu: number;
@@ -339,6 +341,7 @@ function buildConfig(
   const listenCli = listen('listen-cli');
   const listenHttp = listen('listen-http');
   const listenUdp = listen('listen-udp');
+  const listenTcp = listen('listen-tcp');
   const nonNegative = (long: string): number => {
     const value = raw.get(long);
     if (typeof value !== 'string') return optionByLong(long)?.default as number;
@@ -373,6 +376,7 @@ function buildConfig(
     listenCli: Object.freeze(listenCli.map((l) => Object.freeze(l))),
     listenHttp: Object.freeze(listenHttp.map((l) => Object.freeze(l))),
     listenUdp: Object.freeze(listenUdp.map((l) => Object.freeze(l))),
+    listenTcp: Object.freeze(listenTcp.map((l) => Object.freeze(l))),
     maxLoad: nonNegative('max-load'),
     maxCpu: nonNegative('max-cpu'),
     maxBandwidth: int('max-bandwidth', 0, INT_MAX, 'must not be negative'),

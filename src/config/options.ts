@@ -60,6 +60,7 @@ const IMPLEMENTED = new Set([
   'max-sessions',
   'endpoint-learning',
   'listen-udp',
+  'listen-tcp',
   'max-load',
   'max-cpu',
   'max-bandwidth',

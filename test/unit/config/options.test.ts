@@ -86,6 +86,7 @@ test('exactly the options rtpengine-ts acts on are marked implemented', () => {
     'no-fallback',
     'dtmf-log-dest',
     'listen-udp',
+    'listen-tcp',
     'max-load',
     'max-cpu',
     'max-bandwidth',
