@@ -18,7 +18,7 @@ import {
   sessionSdp,
 } from '../../src/mediaproxy/command.ts';
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
-import type { AnswerRequest, MediaFlags, OfferRequest } from '../../src/ng/request.ts';
+import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../src/ng/request.ts';
 import { streamOfSdp } from '../../src/rtpproxy/command.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
@@ -28,27 +28,6 @@ import type { ListenerMsg } from './ng-udp.ts';
 
 /** A peer that sends this much without a line end is not speaking the protocol. */
 const MAX_LINE = 64 * 1024;
-
-function plainMediaFlags(): MediaFlags {
-  return {
-    flags: new Set(),
-    replace: new Set(),
-    direction: [],
-    ice: null,
-    transportProtocol: null,
-    addressFamily: null,
-    mediaAddress: null,
-    receivedFrom: null,
-    endpointLearning: null,
-    rtcpMux: new Set(),
-    tos: null,
-    label: null,
-    deleteDelay: null,
-    codec: { strip: [], offer: [], except: [], mask: [], consume: [], accept: [], set: [], transcode: [] },
-    ptime: null,
-    ptimeReverse: null,
-  };
-}
 
 /** The protocol's answers; the actor below only owns the server and its connections. */
 export class MediaproxyHandler {

@@ -9,7 +9,7 @@ import type { Socket } from 'node:dgram';
 import { type Ref, spawn } from 'nact';
 import { lastPacketOf } from '../../src/call/model.ts';
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
-import type { AnswerRequest, MediaFlags, OfferRequest } from '../../src/ng/request.ts';
+import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../src/ng/request.ts';
 import {
   ERROR_ANSWER,
   formatReply,
@@ -35,27 +35,6 @@ const REPLY_CACHE_MS = 30_000;
 const MAX_PARTIES = 100_000;
 
 type Stream = { address: string; port: number };
-
-function mediaFlags(direction: readonly string[]): MediaFlags {
-  return {
-    flags: new Set(),
-    replace: new Set(),
-    direction,
-    ice: null,
-    transportProtocol: null,
-    addressFamily: null,
-    mediaAddress: null,
-    receivedFrom: null,
-    endpointLearning: null,
-    rtcpMux: new Set(),
-    tos: null,
-    label: null,
-    deleteDelay: null,
-    codec: { strip: [], offer: [], except: [], mask: [], consume: [], accept: [], set: [], transcode: [] },
-    ptime: null,
-    ptimeReverse: null,
-  };
-}
 
 /** The protocol's state and its answers; the actor below only owns the socket. */
 export class RtpproxyHandler {
@@ -154,7 +133,7 @@ export class RtpproxyHandler {
       fromTag: cmd.from.tag,
       viaBranch: null,
       sdp,
-      ...mediaFlags(cmd.direction),
+      ...plainMediaFlags(cmd.direction),
     };
     const req: OfferRequest | AnswerRequest =
       cmd.kind === 'update'

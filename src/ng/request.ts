@@ -85,6 +85,31 @@ function parseCodecFlags(k: Keys): CodecFlags {
   return out;
 }
 
+/**
+ * The flags of a request that asks for nothing special: what the legacy rtpproxy and mediaproxy protocols map
+ * onto, with their interface selection as `direction`.
+ */
+export function plainMediaFlags(direction: readonly string[] = []): MediaFlags {
+  return {
+    flags: new Set(),
+    replace: new Set(),
+    direction,
+    ice: null,
+    transportProtocol: null,
+    addressFamily: null,
+    mediaAddress: null,
+    receivedFrom: null,
+    endpointLearning: null,
+    rtcpMux: new Set(),
+    tos: null,
+    label: null,
+    deleteDelay: null,
+    codec: { strip: [], offer: [], except: [], mask: [], consume: [], accept: [], set: [], transcode: [] },
+    ptime: null,
+    ptimeReverse: null,
+  };
+}
+
 interface CallRef {
   callId: string;
   fromTag: string;
