@@ -3,7 +3,7 @@
  * forwarding, play DTMF) parsed into typed requests: who they address (ng-protocol.md §2.6) and their options.
  * Values out of range are clamped or refused as rtpengine 10.5 does.
  */
-import type { DtmfSecurity } from '../rtp/media-control.ts';
+import { DTMF_BLOCK_DEFAULTS, type DtmfBlock, type DtmfSecurity } from '../rtp/media-control.ts';
 import { dtmfCode } from '../rtp/rfc4733.ts';
 import { NgError } from './errors.ts';
 import type { NgValue } from './types.ts';
@@ -47,8 +47,8 @@ export interface MediaControlRequest {
   action: MediaControlAction;
   callId: string;
   select: ParticipantSelector;
-  /** `block DTMF` only: the DTMF-security mode (default drop). */
-  dtmfSecurity: DtmfSecurity;
+  /** `block DTMF` only: the DTMF-security mode (default drop) and its `frequency`, `volume`, `digit`. */
+  dtmfSecurity: DtmfBlock;
   /** `play DTMF` only. */
   play: DtmfToPlayRequest | null;
 }
@@ -71,9 +71,46 @@ function clamp(v: number | null, r: { min: number; max: number; default: number 
   return Math.min(r.max, Math.max(r.min, v));
 }
 
+const SECURITY_MODES: readonly DtmfSecurity[] = ['drop', 'silence', 'tone', 'zero', 'random', 'dtmf', 'off'];
+
 function parseSecurity(v: string | null): DtmfSecurity {
   const mode = v?.toLowerCase();
-  return mode === 'silence' || mode === 'zero' || mode === 'random' ? mode : 'drop';
+  return SECURITY_MODES.find((m) => m === mode) ?? 'drop';
+}
+
+/** `frequency` / `frequencies`: a number, a list, or a comma-separated string of whole Hz. */
+function parseFrequencies(raw: NgValue | undefined): number[] {
+  const items = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'string'
+      ? raw.split(',')
+      : raw === undefined
+        ? []
+        : [raw];
+  const hz: number[] = [];
+  for (const item of items) {
+    const n =
+      typeof item === 'number'
+        ? item
+        : typeof item === 'string'
+          ? Number.parseInt(item.trim(), 10)
+          : Number.NaN;
+    if (Number.isInteger(n) && n > 0 && n < 4000) hz.push(n);
+  }
+  return hz;
+}
+
+function parseBlock(k: KeyReader): DtmfBlock {
+  const frequencies = parseFrequencies(k.raw('frequencies') ?? k.raw('frequency'));
+  const volume = k.int('volume');
+  const digitRaw = k.raw('digit') ?? k.raw('code');
+  const digit = typeof digitRaw === 'string' || typeof digitRaw === 'number' ? dtmfCode(digitRaw) : null;
+  return {
+    mode: parseSecurity(k.str('dtmf-security')),
+    frequencies: frequencies.length > 0 ? frequencies : [...DTMF_BLOCK_DEFAULTS.frequencies],
+    volumeDb: volume === null ? DTMF_BLOCK_DEFAULTS.volumeDb : Math.min(63, Math.abs(volume)),
+    digit: digit ?? DTMF_BLOCK_DEFAULTS.digit,
+  };
 }
 
 function parsePlay(k: KeyReader): DtmfToPlayRequest {
@@ -95,7 +132,6 @@ export function parseMediaControl(
   k: KeyReader,
 ): MediaControlRequest {
   const flags = new Set(k.list('flags').map((f) => f.toLowerCase()));
-  const security = k.str('dtmf-security');
   return {
     command: 'media-control',
     action,
@@ -106,7 +142,7 @@ export function parseMediaControl(
       label: k.str('label'),
       all: flags.has('all'),
     },
-    dtmfSecurity: parseSecurity(security),
+    dtmfSecurity: parseBlock(k),
     play: action === 'play DTMF' ? parsePlay(k) : null,
   };
 }

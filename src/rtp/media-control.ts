@@ -7,16 +7,39 @@
 
 import { type DtmfEventBlock, payloadOffset, readEventBlock } from './rfc4733.ts';
 import { silenceByte } from './silence.ts';
+import { amplitudeOfDb, dtmfFrequencies, encodeInto, g711Encoder, toneSamples } from './tone.ts';
 
-/** `DTMF-security` modes that need no codec engine. */
-export type DtmfSecurity = 'drop' | 'silence' | 'zero' | 'random';
+/** `DTMF-security` modes (`off` lets events through although the block stays set). */
+export type DtmfSecurity = 'drop' | 'silence' | 'tone' | 'zero' | 'random' | 'dtmf' | 'off';
+
+/** A `block DTMF` with the options of its mode. */
+export interface DtmfBlock {
+  mode: DtmfSecurity;
+  /** `tone`: one frequency per event, taken in turn. */
+  frequencies: readonly number[];
+  /** dB below full scale (0-63) of the `tone` and `random` audio. */
+  volumeDb: number;
+  /** `DTMF`: the event every blocked event becomes. */
+  digit: number;
+}
+
+/** rtpengine 10.5's defaults: a 400 Hz tone at -10 dB. */
+export const DTMF_BLOCK_DEFAULTS: Readonly<Omit<DtmfBlock, 'mode'>> = {
+  frequencies: [400],
+  volumeDb: 10,
+  digit: 0,
+};
+
+function blockOf(v: DtmfSecurity | DtmfBlock): DtmfBlock {
+  return typeof v === 'string' ? { mode: v, ...DTMF_BLOCK_DEFAULTS } : v;
+}
 
 /** One level of switches: the whole call's, or one party's (rtpengine keeps them apart). */
 export interface MediaSwitches {
   blockMedia: boolean;
   silenceMedia: boolean;
-  /** null = DTMF passes. */
-  blockDtmf: DtmfSecurity | null;
+  /** null = DTMF passes. A bare mode takes DTMF_BLOCK_DEFAULTS. */
+  blockDtmf: DtmfSecurity | DtmfBlock | null;
 }
 
 export function newSwitches(): MediaSwitches {
@@ -63,6 +86,97 @@ export interface StreamControl {
   /** The RTP timestamp of the last event reported (a sender repeats end packets). */
   lastReportedEvent: number;
   onDtmf: ((seen: SeenDtmf) => void) | null;
+  /** Made on first use: what replacing events with audio needs to remember. */
+  replacement?: ReplacementState;
+}
+
+/** The stream's audio frames, and the event being replaced by audio. */
+export interface ReplacementState {
+  /** Payload type and samples per frame of the last G.711 frame relayed (null: none seen yet). */
+  audioType: number | null;
+  frameSamples: number;
+  /** RTP timestamp of the event being replaced, and the duration of its last packet replaced. */
+  eventTimestamp: number;
+  lastDuration: number;
+  frequencies: readonly number[];
+  /** How many events `tone` has replaced: picks the next frequency. */
+  tones: number;
+}
+
+/** 20 ms at 8 kHz: the frame size until the stream's own frames show another. */
+const DEFAULT_FRAME_SAMPLES = 160;
+
+function replacementOf(c: StreamControl): ReplacementState {
+  c.replacement ??= {
+    audioType: null,
+    frameSamples: DEFAULT_FRAME_SAMPLES,
+    eventTimestamp: -1,
+    lastDuration: -1,
+    frequencies: [],
+    tones: 0,
+  };
+  return c.replacement;
+}
+
+/** Payload sizes are G.711 sample counts (one byte a sample), so the frames seen give the ptime. */
+function noteAudioFrame(c: StreamControl, pkt: Buffer, off: number, pt: number): void {
+  const codec = c.payloadTypes.byType.get(pt);
+  if (!codec || g711Encoder(codec.encoding) === null) return;
+  const padding = pkt[0]! & 0x20 ? (pkt[pkt.length - 1] ?? 0) : 0;
+  const samples = pkt.length - off - padding;
+  if (samples <= 0) return;
+  const r = replacementOf(c);
+  r.audioType = pt;
+  r.frameSamples = samples;
+}
+
+function randomOtherEvent(event: number, random: () => number): number {
+  return (event + 1 + Math.floor(random() * 15)) % 16;
+}
+
+/**
+ * The event packet as one G.711 frame of the stream's audio type, or undefined when the stream has no G.711
+ * audio type. Each new event duration yields the frame that ends there, so the frames follow the stream's
+ * timestamps; a repeated end packet yields null and is taken out of the sequence numbering.
+ */
+function audioReplacement(
+  c: StreamControl,
+  block: DtmfBlock,
+  event: DtmfEventBlock,
+  pkt: Buffer,
+  random: () => number,
+): Buffer | null | undefined {
+  const r = replacementOf(c);
+  const pt = r.audioType ?? c.payloadTypes.primary;
+  const codec = pt === null ? undefined : c.payloadTypes.byType.get(pt);
+  const encode = codec ? g711Encoder(codec.encoding) : null;
+  if (pt === null || !codec || encode === null) return undefined;
+  const ts = pkt.readUInt32BE(4);
+  if (ts !== r.eventTimestamp) {
+    r.eventTimestamp = ts;
+    r.lastDuration = -1;
+    if (block.mode === 'tone') {
+      const f = block.frequencies.length > 0 ? block.frequencies : DTMF_BLOCK_DEFAULTS.frequencies;
+      r.frequencies = [f[r.tones++ % f.length]!];
+    } else {
+      r.frequencies = dtmfFrequencies(randomOtherEvent(event.event, random)) ?? [];
+    }
+  }
+  if (event.duration <= r.lastDuration) {
+    c.out.seqOffset--;
+    return null;
+  }
+  r.lastDuration = event.duration;
+  const n = r.frameSamples;
+  const start = Math.max(0, event.duration - n);
+  const frame = Buffer.alloc(12 + n);
+  pkt.copy(frame, 0, 0, 12);
+  frame[0] = 0x80;
+  frame[1] = pt;
+  frame.writeUInt32BE((ts + start) >>> 0, 4);
+  const samples = toneSamples(r.frequencies, amplitudeOfDb(block.volumeDb), codec.clockRate, start, n);
+  encodeInto(samples, encode, frame, 12);
+  return frame;
 }
 
 export function newOutputState(): OutputState {
@@ -71,20 +185,32 @@ export function newOutputState(): OutputState {
 
 function dtmfReplacement(
   c: StreamControl,
-  mode: DtmfSecurity,
+  block: DtmfBlock,
+  event: DtmfEventBlock,
   pkt: Buffer,
   off: number,
   random: () => number,
 ): Buffer | null {
-  switch (mode) {
+  switch (block.mode) {
+    case 'off':
+      return pkt;
     case 'drop':
       return null;
     case 'zero':
       pkt[off] = 0;
       return pkt;
-    case 'random':
-      pkt[off] = Math.floor(random() * 16) & 0x0f;
+    case 'dtmf':
+      pkt[off] = block.digit & 0x0f;
       return pkt;
+    case 'tone':
+      // codecs without a G.711 encoder here: the event is dropped
+      return audioReplacement(c, block, event, pkt, random) ?? null;
+    case 'random': {
+      const frame = audioReplacement(c, block, event, pkt, random);
+      if (frame !== undefined) return frame;
+      pkt[off] = randomOtherEvent(event.event, random);
+      return pkt;
+    }
     case 'silence': {
       // the event becomes one frame of silence in the primary codec, when that codec has a silence payload
       const pt = c.payloadTypes.primary;
@@ -126,12 +252,13 @@ export function controlPacket(
         sourceAddress,
       });
     }
-    const mode = c.call.blockDtmf ?? c.party.blockDtmf;
-    if (mode !== null && block) out = dtmfReplacement(c, mode, pkt, off, random);
+    const blocked = c.call.blockDtmf ?? c.party.blockDtmf;
+    if (blocked !== null && block) out = dtmfReplacement(c, blockOf(blocked), block, pkt, off, random);
     // rtpengine drops blocked events without renumbering the stream: so do we
     if (out === null) return null;
   } else {
     if (c.call.blockMedia || c.party.blockMedia) return null;
+    noteAudioFrame(c, pkt, off, pt);
     if (c.out.injecting) {
       c.out.seqOffset--;
       return null;

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Daemon } from '../../actors/system.ts';
 import type { NgValue } from '../../src/ng/types.ts';
 import { buildEventPacket } from '../../src/rtp/rfc4733.ts';
+import { ulawToLinear } from '../../src/rtp/tone.ts';
 import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
@@ -224,6 +225,57 @@ test('block DTMF drops RFC 4733 packets while audio passes; zero mode rewrites t
     await c.alice.send(eventPacket(c.seq++, 7, true), c.toAlice);
     await c.bob.waitFor(before + 3);
     assert.equal(c.bob.received[before + 2]!.data[12], 7, 'event relayed as sent');
+  } finally {
+    c.close();
+  }
+});
+
+/** Power of one frequency in decoded samples (Goertzel). */
+function power(samples: readonly number[], hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of samples) {
+    const s0 = x + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+test('block DTMF with DTMF-security tone relays each event as a PCMU frame of the given frequency, in sequence', async () => {
+  const c = await setUp('mc-tone');
+  try {
+    await exchange(c, 2);
+    await cmd('mc-tone', 'block DTMF', { 'DTMF-security': 'tone', frequency: 1000, volume: 6 });
+    const before = c.bob.received.length;
+    const firstSeq = c.seq;
+    for (let k = 1; k <= 6; k++) {
+      const p = buildEventPacket({
+        payloadType: 101,
+        marker: k === 1,
+        seq: c.seq++,
+        timestamp: 80_000,
+        ssrc: 0x1234,
+        block: { event: 9, end: k >= 4, volume: 10, duration: Math.min(k, 4) * 160 },
+      });
+      await c.alice.send(p, c.toAlice);
+    }
+    await c.bob.waitFor(before + 4);
+    await new Promise((r) => setTimeout(r, 60));
+    const got = c.bob.received.slice(before).map((x) => x.data);
+    assert.equal(got.length, 4, 'one frame per event duration, repeated end packets dropped');
+    assert.ok(
+      got.every((p) => (p[1]! & 0x7f) === 0 && p.length === 172),
+      'PCMU frames of 20 ms',
+    );
+    assert.deepEqual(
+      got.map((p) => [p.readUInt16BE(2), p.readUInt32BE(4)]),
+      [0, 1, 2, 3].map((i) => [firstSeq + i, 80_000 + 160 * i]),
+    );
+    const samples = got.flatMap((p) => [...p.subarray(12)].map(ulawToLinear));
+    assert.ok(power(samples, 1000) > 50 * power(samples, 852), '1000 Hz, not the digit 9 (852 + 1477 Hz)');
+    assert.ok(power(samples, 1000) > 50 * power(samples, 1477));
   } finally {
     c.close();
   }
