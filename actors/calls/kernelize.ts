@@ -27,7 +27,9 @@ function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
   const c = s.control;
   if (ctx.settings.dtmfLogDest) return true;
   if (!c) return false;
-  const any = (sw: typeof c.call) => sw.blockMedia || sw.silenceMedia || sw.blockDtmf !== null;
+  const dtmfBlocked = (b: typeof c.call.blockDtmf) =>
+    b !== null && (typeof b === 'string' ? b : b.mode) !== 'off';
+  const any = (sw: typeof c.call) => sw.blockMedia || sw.silenceMedia || dtmfBlocked(sw.blockDtmf);
   return any(c.call) || any(c.party) || c.out.injecting;
 }
 
