@@ -26,6 +26,8 @@ function ready(s: PacketStream): boolean {
 function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
   const c = s.control;
   if (ctx.settings.dtmfLogDest) return true;
+  // the kernel only forwards to the sink: echo, blackhole and dropping are done here
+  if (s.mediaEcho !== undefined || s.dropTraffic === true) return true;
   if (!c) return false;
   const dtmfBlocked = (b: typeof c.call.blockDtmf) =>
     b !== null && (typeof b === 'string' ? b : b.mode) !== 'off';

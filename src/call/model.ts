@@ -71,7 +71,16 @@ export interface PacketStream {
   onConfirmed: ((s: PacketStream) => void) | null;
   /** Media control (block/silence, DTMF) read per packet; absent on streams no command has touched. */
   control?: StreamControl;
+  /**
+   * `media echo`: its received packets go back out of its own socket to its own endpoint (`echo`) or nowhere
+   * (`blackhole`), instead of to the sink; absent = forwarded as usual.
+   */
+  mediaEcho?: StreamEcho;
+  /** `drop-traffic start`: received packets are dropped uncounted, until `drop-traffic stop`. */
+  dropTraffic?: boolean;
 }
+
+export type StreamEcho = 'echo' | 'blackhole';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -150,6 +159,10 @@ export interface Monologue {
   originState: SdpOriginState | undefined;
   /** This party's block/silence switches and whether its offer or answer had `inject DTMF`. */
   mediaControl?: { switches: MediaSwitches; injectDtmf: boolean };
+  /** What `media echo` made of this party's media (it stays until another `media echo` changes it). */
+  mediaEcho?: StreamEcho;
+  /** `drop-traffic start` came with an SDP this party sent or received, and no `stop` since. */
+  dropTraffic?: boolean;
 }
 
 export type CallEndReason =

@@ -4,8 +4,23 @@
  * streams this returns as `needSockets` and then renders the SDP.
  */
 import { NG_REASON, NgError } from '../ng/errors.ts';
-import type { AnswerRequest, EndpointLearning, Family, MediaFlags, OfferRequest } from '../ng/request.ts';
-import { type Call, type CallMedia, type Monologue, newMedia, type PacketStream } from './model.ts';
+import type {
+  AnswerRequest,
+  EndpointLearning,
+  Family,
+  MediaEcho,
+  MediaFlags,
+  OfferRequest,
+} from '../ng/request.ts';
+import {
+  type Call,
+  type CallMedia,
+  type Monologue,
+  newMedia,
+  type PacketStream,
+  type StreamEcho,
+  streamsOf,
+} from './model.ts';
 import type { SdpView } from './sdp-view.ts';
 
 export interface InterfaceSpec {
@@ -334,6 +349,7 @@ export function applySdp(
     peerMedia.rtp.sink = media.rtp;
     peerMedia.rtcp.sink = media.rtcp;
   });
+  applyEchoAndDrop(sender, receiver, flags);
   const work: SocketWork = { needSockets: [], rebind: [], release: [] };
   for (const m of [...sender.medias, ...receiver.medias]) {
     if (m.rejected) {
@@ -342,6 +358,34 @@ export function applySdp(
     else if (rebind.has(m)) work.rebind.push(m);
   }
   return work;
+}
+
+/** What `media echo` does to the media of [the SDP's sender, its receiver] (rtpengine 10.5, seen on the wire). */
+const ECHO: Record<MediaEcho, readonly [StreamEcho, StreamEcho]> = {
+  blackhole: ['blackhole', 'blackhole'],
+  forward: ['blackhole', 'echo'],
+  backwards: ['echo', 'blackhole'],
+  both: ['echo', 'echo'],
+};
+
+/**
+ * `media echo` and `drop-traffic` hold from the SDP that set them until one that changes them (an SDP without
+ * them keeps them): the parties keep the state, and every stream of theirs, old or new, is set from it.
+ */
+function applyEchoAndDrop(sender: Monologue, receiver: Monologue, flags: MediaFlags): void {
+  if (flags.mediaEcho !== null) [sender.mediaEcho, receiver.mediaEcho] = ECHO[flags.mediaEcho];
+  if (flags.dropTraffic !== null) {
+    const drop = flags.dropTraffic === 'start';
+    sender.dropTraffic = drop;
+    receiver.dropTraffic = drop;
+  }
+  for (const m of [sender, receiver]) {
+    for (const s of streamsOf(m)) {
+      if (m.mediaEcho === undefined) delete s.mediaEcho;
+      else s.mediaEcho = m.mediaEcho;
+      s.dropTraffic = m.dropTraffic === true;
+    }
+  }
 }
 
 /**

@@ -45,6 +45,27 @@ export interface MediaFlags {
   ptime: number | null;
   /** `ptime-reverse`: the packet time written into the SDP that answers this one. */
   ptimeReverse: number | null;
+  /** `media echo` / `media-echo`; null when absent or a value rtpengine does not know (it ignores those). */
+  mediaEcho: MediaEcho | null;
+  /** `drop-traffic`: start or stop dropping all media of the call. */
+  dropTraffic: 'start' | 'stop' | null;
+}
+
+/**
+ * Which party's media is reflected back to it: `forward` reflects the receiver's (the party this SDP goes to)
+ * and drops the sender's, `backwards` the other way round, `both` reflects both, `blackhole` drops both.
+ */
+export type MediaEcho = 'blackhole' | 'forward' | 'backwards' | 'both';
+
+// rtpengine 10.5 matches these values case-sensitively ("Both", "START" do nothing; checked on the wire).
+function parseMediaEcho(v: string | null): MediaEcho | null {
+  if (v === 'blackhole' || v === 'sinkhole') return 'blackhole';
+  if (v === 'forward' || v === 'backwards' || v === 'both') return v;
+  return null;
+}
+
+function parseDropTraffic(v: string | null): 'start' | 'stop' | null {
+  return v === 'start' || v === 'stop' ? v : null;
 }
 
 /** Codec manipulation verbs of 10.5; each holds codec specs (`PCMU`, `opus/48000/2`, `all`, `full`). */
@@ -107,6 +128,8 @@ export function plainMediaFlags(direction: readonly string[] = []): MediaFlags {
     codec: { strip: [], offer: [], except: [], mask: [], consume: [], accept: [], set: [], transcode: [] },
     ptime: null,
     ptimeReverse: null,
+    mediaEcho: null,
+    dropTraffic: null,
   };
 }
 
@@ -253,6 +276,8 @@ function parseMediaFlags(k: Keys): MediaFlags {
     codec: parseCodecFlags(k),
     ptime: positive(k.int('ptime')),
     ptimeReverse: positive(k.int('ptime-reverse')),
+    mediaEcho: parseMediaEcho(k.text('media-echo')),
+    dropTraffic: parseDropTraffic(k.text('drop-traffic')),
   };
 }
 

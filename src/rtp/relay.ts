@@ -38,6 +38,11 @@ export function relayPacket(
     return;
   }
   if (!wasConfirmed && s.confirmed) s.onConfirmed?.(s);
+  // `drop-traffic start`: rtpengine 10.5 does not even count these packets in the stream's stats
+  if (s.dropTraffic === true) {
+    relayTotals.dropped++;
+    return;
+  }
   s.stats.packets++;
   s.stats.bytes += msg.length;
   let packet = msg;
@@ -50,7 +55,13 @@ export function relayPacket(
     }
     packet = controlled;
   }
-  const out = s.sink;
+  // `media echo`: counted as received, then reflected to the party that sent it, or dropped
+  const echo = s.mediaEcho;
+  if (echo === 'blackhole') {
+    relayTotals.dropped++;
+    return;
+  }
+  const out = echo === 'echo' ? s : s.sink;
   const socket = out?.socket;
   const ep = out?.endpoint;
   if (!out || !socket || !ep || ep.port === 0) {
