@@ -12,15 +12,15 @@ import type { Call, PacketStream } from '../../src/call/model.ts';
 import type { KernelLookup } from '../../src/call/query-tree.ts';
 import type { DaemonContext } from '../context.ts';
 
-function ready(s: PacketStream): boolean {
+/** Bound, with somewhere to send to: the SDP's endpoint at least. */
+function placed(s: PacketStream): boolean {
   return (
-    s.socket !== null &&
-    s.local !== null &&
-    s.endpoint !== null &&
-    s.endpoint.port !== 0 &&
-    (s.confirmed || s.learning === 'off' || s.asymmetric) &&
-    !s.mediaHandover
+    s.socket !== null && s.local !== null && s.endpoint !== null && s.endpoint.port !== 0 && !s.mediaHandover
   );
+}
+
+function ready(s: PacketStream): boolean {
+  return placed(s) && (s.confirmed || s.learning === 'off' || s.asymmetric);
 }
 
 function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
@@ -48,7 +48,13 @@ function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketSt
         if (!b || b.sink !== a || seen.has(a) || seen.has(b)) continue;
         seen.add(a);
         seen.add(b);
-        if (!ready(a) || !ready(b) || a.kernelized) continue;
+        // `unidirectional`: media flows one way only, so one confirmed side is enough (the silent side is taken
+        // at its SDP's word), as rtpengine kernelizes one-way streams with that flag
+        const peerMedia = m.peer.medias[media.index - 1];
+        const oneWay = media.unidirectional === true || peerMedia?.unidirectional === true;
+        const bothReady = ready(a) && ready(b);
+        const oneWayReady = oneWay && placed(a) && placed(b) && (ready(a) || ready(b));
+        if (!(bothReady || oneWayReady) || a.kernelized) continue;
         if (needsUserspace(ctx, a) || needsUserspace(ctx, b)) continue;
         if (a.local?.family !== b.local?.family || a.endpoint?.family !== a.local?.family) continue;
         if (b.endpoint?.family !== b.local?.family) continue;

@@ -166,3 +166,57 @@ test('delete removes the pair at once', async () => {
     call.close();
   }
 });
+
+test('with the unidirectional flag, one confirmed side is enough to hand a call to the kernel', async () => {
+  const alice = await RtpPeer.open();
+  const bob = await RtpPeer.open();
+  try {
+    const added = nft.count('add');
+    await ng.request({
+      command: 'offer',
+      'call-id': 'kh-5',
+      'from-tag': 'A',
+      sdp: sdpFor(alice.port),
+      flags: ['unidirectional'],
+    });
+    const a = await ng.request({
+      command: 'answer',
+      'call-id': 'kh-5',
+      'from-tag': 'A',
+      'to-tag': 'B',
+      sdp: sdpFor(bob.port),
+    });
+    // only alice sends; bob stays silent
+    await alice.send(rtpPacket(1), mediaPort(str(a.sdp)));
+    await sleep(80);
+    assert.equal(nft.count('add') - added, 2, 'the one-way call went to the kernel');
+    assert.ok(kernelized(await ng.request({ command: 'query', 'call-id': 'kh-5' }), 'A'));
+  } finally {
+    await ng.request({ command: 'delete', 'call-id': 'kh-5' });
+    alice.close();
+    bob.close();
+  }
+});
+
+test('without it, a call where only one side has sent stays in userspace', async () => {
+  const alice = await RtpPeer.open();
+  const bob = await RtpPeer.open();
+  try {
+    const added = nft.count('add');
+    await ng.request({ command: 'offer', 'call-id': 'kh-6', 'from-tag': 'A', sdp: sdpFor(alice.port) });
+    const a = await ng.request({
+      command: 'answer',
+      'call-id': 'kh-6',
+      'from-tag': 'A',
+      'to-tag': 'B',
+      sdp: sdpFor(bob.port),
+    });
+    await alice.send(rtpPacket(1), mediaPort(str(a.sdp)));
+    await sleep(80);
+    assert.equal(nft.count('add') - added, 0);
+  } finally {
+    await ng.request({ command: 'delete', 'call-id': 'kh-6' });
+    alice.close();
+    bob.close();
+  }
+});
