@@ -6,14 +6,13 @@
  * and userspace. The ng requests are sent by an agent inside the proxy namespace, so they fit in the stream.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { firstStream, partySdp, portOf, spawnKernelDaemon } from './helpers/kernel-daemon.ts';
 import { createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
 import { type NgExchange, PacedAgent } from './helpers/paced-agent-client.ts';
 
 const skip = namespaceSkipReason();
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NG_PORT = 2223;
 const PACKETS = 100;
 const INTERVAL_MS = 10;
@@ -21,33 +20,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Dict = Record<string, unknown>;
 
-const sdp = (address: string, port: number) =>
-  [
-    'v=0',
-    `o=- 1 1 IN IP4 ${address}`,
-    's=-',
-    `c=IN IP4 ${address}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-
-const portOf = (s: unknown): number => Number(/^m=audio (\d+)/m.exec(String(s))?.[1]);
-
-function firstStream(q: Dict, tag: string): Dict {
-  const medias = ((q.tags as Dict)[tag] as Dict).medias as Dict[];
-  return ((medias[0] as Dict).streams as Dict[])[0] as Dict;
-}
-
 describe('kernel <-> userspace handovers lose no packet (--table=0)', { skip: skip ?? false }, () => {
   let topo: Topology;
   let caller: PacedAgent;
   let callee: PacedAgent;
   let control: PacedAgent;
   let daemon: ChildProcess;
-  let daemonLog = '';
+  let daemonLog: () => string = () => '';
   let toCaller = 0;
   let toCallee = 0;
 
@@ -58,9 +37,14 @@ describe('kernel <-> userspace handovers lose no packet (--table=0)', { skip: sk
     ...base(),
     command: 'offer',
     direction: ['caller', 'callee'],
-    sdp: sdp(topo.callerAddress, 5000),
+    sdp: partySdp(topo.callerAddress, 5000),
   });
-  const answer = () => ({ ...base(), command: 'answer', 'to-tag': 'B', sdp: sdp(topo.calleeAddress, 6000) });
+  const answer = () => ({
+    ...base(),
+    command: 'answer',
+    'to-tag': 'B',
+    sdp: partySdp(topo.calleeAddress, 6000),
+  });
   const kernelized = async (): Promise<boolean> => {
     const q = (await ng({ command: 'query', 'call-id': 'g1' })).reply;
     return ((firstStream(q, 'A').flags as string[] | undefined) ?? []).includes('kernelized');
@@ -95,31 +79,9 @@ describe('kernel <-> userspace handovers lose no packet (--table=0)', { skip: sk
     control = new PacedAgent(topo.proxy);
     await caller.call('bind', { name: 'rtp', address: topo.callerAddress, port: 5000 });
     await callee.call('bind', { name: 'rtp', address: topo.calleeAddress, port: 6000 });
-    daemon = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        topo.proxy,
-        process.execPath,
-        'bin/rtpengine-ts.js',
-        '--config-file=none',
-        '-f',
-        '-E',
-        '--table=0',
-        '--no-fallback',
-        `--interface=caller/${topo.proxyCallerSide}`,
-        `--interface=callee/${topo.proxyCalleeSide}`,
-        `--listen-ng=127.0.0.1:${NG_PORT}`,
-        '--port-min=30000',
-        '--port-max=30100',
-        '--endpoint-learning=immediate',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    daemon.stderr?.on('data', (c: Buffer) => {
-      daemonLog += c.toString();
-    });
+    const started = spawnKernelDaemon(topo, { table: 0, ngPort: NG_PORT, portMin: 30000, portMax: 30100 });
+    daemon = started.process;
+    daemonLog = started.log;
     for (let i = 0; i < 50; i++) {
       try {
         if ((await ng({ command: 'ping' })).reply.result === 'pong') break;
@@ -146,7 +108,7 @@ describe('kernel <-> userspace handovers lose no packet (--table=0)', { skip: sk
     const a = (await ng(answer())).reply;
     assert.equal(a.result, 'ok', JSON.stringify(a));
     toCaller = portOf(a.sdp);
-    assert.ok(await untilKernelized(), `kernelized; daemon log:\n${daemonLog.slice(-2000)}`);
+    assert.ok(await untilKernelized(), `kernelized; daemon log:\n${daemonLog().slice(-2000)}`);
   });
 
   test('a re-INVITE and a block/unblock pair during a steady stream: the callee gets every packet except exactly those sent while blocked', async (t) => {

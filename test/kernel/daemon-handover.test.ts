@@ -5,69 +5,33 @@
  * to userspace for `block media`, and leaves nothing forwarding after delete and after exit.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import {
+  type Dict,
+  firstStream,
+  type Json,
+  ngInProxy,
+  partySdp,
+  portOf,
+  spawnKernelDaemon,
+  waitForPong,
+} from './helpers/kernel-daemon.ts';
 import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
 
 const skip = namespaceSkipReason();
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NG_CLIENT = fileURLToPath(new URL('../e2e/ng-client.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Json = string | number | Json[] | { [key: string]: Json };
-type Dict = { [key: string]: Json };
-
-const sdp = (address: string, port: number) =>
-  [
-    'v=0',
-    `o=- 1 1 IN IP4 ${address}`,
-    's=-',
-    `c=IN IP4 ${address}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-
-/** The first stream (RTP) of the first media of a party in a query reply. */
-function firstStream(q: Dict, tag: string): Dict {
-  const medias = ((q.tags as Dict)[tag] as Dict).medias as Dict[];
-  const streams = (medias[0] as Dict).streams as Dict[];
-  return streams[0] as Dict;
-}
-
-const portOf = (s: Json): number => Number(/^m=audio (\d+)/m.exec(String(s))?.[1]);
 
 describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false }, () => {
   let topo: Topology;
   let caller: Agent;
   let callee: Agent;
   let daemon: ChildProcess;
-  let daemonLog = '';
+  let daemonLog: () => string = () => '';
   let toCaller = 0; // our port on the caller's side
   let toCallee = 0; // our port on the callee's side
 
-  const ng = (msg: Dict): Dict => {
-    const out = execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        topo.proxy,
-        process.execPath,
-        '--import',
-        'tsx',
-        NG_CLIENT,
-        '127.0.0.1',
-        '2223',
-        JSON.stringify(msg),
-      ],
-      { cwd: ROOT },
-    );
-    return JSON.parse(out.toString()) as Dict;
-  };
+  const ng = (msg: Dict): Dict => ngInProxy(topo, 2223, msg);
   const userspaceRelayed = (): number => {
     const s = ng({ command: 'statistics' }).statistics as Dict;
     return Number((s.totalstatistics as Dict).relayedpackets_user);
@@ -83,39 +47,10 @@ describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false },
     callee = new Agent(topo.callee);
     await caller.call('bind', { name: 'rtp', address: topo.callerAddress, port: 5000 });
     await callee.call('bind', { name: 'rtp', address: topo.calleeAddress, port: 6000 });
-    daemon = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        topo.proxy,
-        process.execPath,
-        'bin/rtpengine-ts.js',
-        '--config-file=none',
-        '-f',
-        '-E',
-        '--table=0',
-        '--no-fallback',
-        `--interface=caller/${topo.proxyCallerSide}`,
-        `--interface=callee/${topo.proxyCalleeSide}`,
-        '--listen-ng=127.0.0.1:2223',
-        '--port-min=30000',
-        '--port-max=30100',
-        '--endpoint-learning=immediate',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    daemon.stderr?.on('data', (c: Buffer) => {
-      daemonLog += c.toString();
-    });
-    for (let i = 0; i < 100; i++) {
-      try {
-        if (ng({ command: 'ping' }).result === 'pong') break;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
+    const started = spawnKernelDaemon(topo, { table: 0, ngPort: 2223, portMin: 30000, portMax: 30100 });
+    daemon = started.process;
+    daemonLog = started.log;
+    await waitForPong(() => ng({ command: 'ping' }).result);
   });
 
   after(async () => {
@@ -129,17 +64,21 @@ describe('kernel forwarding by the daemon (--table=0)', { skip: skip ?? false },
   });
 
   test('a call moves to the kernel once both endpoints are confirmed', async (t) => {
-    t.diagnostic(daemonLog.split('\n').find((l) => l.includes('kernel')) ?? 'no kernel log line');
+    t.diagnostic(
+      daemonLog()
+        .split('\n')
+        .find((l) => l.includes('kernel')) ?? 'no kernel log line',
+    );
     const base = { 'call-id': 'k1', 'from-tag': 'A', 'received-from': ['IP4', topo.callerAddress] };
     const offer = ng({
       ...base,
       command: 'offer',
       direction: ['caller', 'callee'],
-      sdp: sdp(topo.callerAddress, 5000),
+      sdp: partySdp(topo.callerAddress, 5000),
     });
     assert.equal(offer.result, 'ok', JSON.stringify(offer));
     toCallee = portOf(offer.sdp as Json);
-    const answer = ng({ ...base, command: 'answer', 'to-tag': 'B', sdp: sdp(topo.calleeAddress, 6000) });
+    const answer = ng({ ...base, command: 'answer', 'to-tag': 'B', sdp: partySdp(topo.calleeAddress, 6000) });
     assert.equal(answer.result, 'ok', JSON.stringify(answer));
     toCaller = portOf(answer.sdp as Json);
     // both parties send: learning confirms each endpoint on its first packet

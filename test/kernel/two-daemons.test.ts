@@ -5,39 +5,22 @@
  * only its own table and its own call's forwarding: daemon 1's call keeps going through the kernel.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import {
+  type Dict,
+  firstStream,
+  type Json,
+  ngInProxy,
+  partySdp,
+  portOf,
+  spawnKernelDaemon,
+  waitForPong,
+} from './helpers/kernel-daemon.ts';
 import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
 
 const skip = namespaceSkipReason();
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NG_CLIENT = fileURLToPath(new URL('../e2e/ng-client.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Json = string | number | Json[] | { [key: string]: Json };
-type Dict = { [key: string]: Json };
-
-const sdp = (address: string, port: number) =>
-  [
-    'v=0',
-    `o=- 1 1 IN IP4 ${address}`,
-    's=-',
-    `c=IN IP4 ${address}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-
-const portOf = (s: Json): number => Number(/^m=audio (\d+)/m.exec(String(s))?.[1]);
-
-function firstStream(q: Dict, tag: string): Dict {
-  const medias = ((q.tags as Dict)[tag] as Dict).medias as Dict[];
-  const streams = (medias[0] as Dict).streams as Dict[];
-  return streams[0] as Dict;
-}
 
 /** One daemon instance in the proxy namespace and the settings that keep it apart from the other. */
 interface Instance {
@@ -50,7 +33,8 @@ interface Instance {
   calleePort: number;
   callId: string;
   process?: ChildProcess;
-  log: string;
+  /** What the daemon wrote to stderr. */
+  log: () => string;
   /** The daemon's media ports facing each side, from the offer/answer SDP. */
   toCaller: number;
   toCallee: number;
@@ -69,7 +53,7 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
       callerPort: 5000,
       calleePort: 6000,
       callId: 'two-0',
-      log: '',
+      log: () => '',
       toCaller: 0,
       toCallee: 0,
     },
@@ -81,7 +65,7 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
       callerPort: 5002,
       calleePort: 6002,
       callId: 'two-1',
-      log: '',
+      log: () => '',
       toCaller: 0,
       toCallee: 0,
     },
@@ -89,25 +73,7 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
   const [first, second] = instances;
   const sockName = (d: Instance) => `rtp${d.table}`;
 
-  const ng = (d: Instance, msg: Dict): Dict => {
-    const out = execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        topo.proxy,
-        process.execPath,
-        '--import',
-        'tsx',
-        NG_CLIENT,
-        '127.0.0.1',
-        String(d.ngPort),
-        JSON.stringify(msg),
-      ],
-      { cwd: ROOT },
-    );
-    return JSON.parse(out.toString()) as Dict;
-  };
+  const ng = (d: Instance, msg: Dict): Dict => ngInProxy(topo, d.ngPort, msg);
   const userspaceRelayed = (d: Instance): number => {
     const s = ng(d, { command: 'statistics' }).statistics as Dict;
     return Number((s.totalstatistics as Dict).relayedpackets_user);
@@ -131,41 +97,11 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
   const tables = () => topo.inProxy(['nft', 'list', 'tables']);
 
   const startDaemon = async (d: Instance): Promise<void> => {
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        topo.proxy,
-        process.execPath,
-        'bin/rtpengine-ts.js',
-        '--config-file=none',
-        '-f',
-        '-E',
-        `--table=${d.table}`,
-        '--no-fallback',
-        `--interface=caller/${topo.proxyCallerSide}`,
-        `--interface=callee/${topo.proxyCalleeSide}`,
-        `--listen-ng=127.0.0.1:${d.ngPort}`,
-        `--port-min=${d.portMin}`,
-        `--port-max=${d.portMax}`,
-        '--endpoint-learning=immediate',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    d.process = child;
-    child.stderr?.on('data', (c: Buffer) => {
-      d.log += c.toString();
-    });
-    for (let i = 0; i < 100; i++) {
-      try {
-        if (ng(d, { command: 'ping' }).result === 'pong') return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`daemon with table ${d.table} never answered ping: ${d.log}`);
+    const started = spawnKernelDaemon(topo, d);
+    d.process = started.process;
+    d.log = started.log;
+    if (!(await waitForPong(() => ng(d, { command: 'ping' }).result)))
+      throw new Error(`daemon with table ${d.table} never answered ping: ${d.log()}`);
   };
 
   const stopDaemon = async (d: Instance): Promise<number | null> => {
@@ -205,7 +141,7 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
         ...base,
         command: 'offer',
         direction: ['caller', 'callee'],
-        sdp: sdp(topo.callerAddress, d.callerPort),
+        sdp: partySdp(topo.callerAddress, d.callerPort),
       });
       assert.equal(offer.result, 'ok', JSON.stringify(offer));
       d.toCallee = portOf(offer.sdp as Json);
@@ -213,7 +149,7 @@ describe('two daemons with tables 0 and 1 side by side', { skip: skip ?? false }
         ...base,
         command: 'answer',
         'to-tag': 'B',
-        sdp: sdp(topo.calleeAddress, d.calleePort),
+        sdp: partySdp(topo.calleeAddress, d.calleePort),
       });
       assert.equal(answer.result, 'ok', JSON.stringify(answer));
       d.toCaller = portOf(answer.sdp as Json);

@@ -25,8 +25,9 @@ export class Agent {
   readonly #waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #buffer = '';
 
-  constructor(netns: string) {
-    this.#child = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', AGENT], {
+  /** Starts an agent script (by default `ns-agent.ts`) in `netns`; it speaks JSON lines on stdin/stdout. */
+  constructor(netns: string, script: string = AGENT) {
+    this.#child = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', script], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.#child.stdout?.on('data', (chunk: Buffer) => {
