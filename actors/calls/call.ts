@@ -510,7 +510,7 @@ export function spawnCall(
             queued.message.reply({ ok: false, reason: NG_REASON.unknownCallId });
         }
         // Whatever ended the call (delete, timeout, a crash), its kernel pairs go with it.
-        if (ctx.kernel) void ctx.kernel.removeCall(call.callId);
+        unkernelizeCall(ctx, state.call);
         for (const m of state.call.monologues.values())
           for (const media of m.medias) releaseMedia(ctx, media);
         owner.retire();

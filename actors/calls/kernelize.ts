@@ -68,6 +68,9 @@ function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketSt
 /** Pairs asked for and not answered yet: a second trigger (the other party's confirmation) must not ask again. */
 const inFlight = new Set<string>();
 
+/** Calls that asked the kernel for a pair since their last removal: only they have anything to take back. */
+const asked = new Set<string>();
+
 /** Installs every pair of the call that qualifies; marks its streams kernelized when the kernel took it. */
 export function kernelizeCall(ctx: DaemonContext, call: Call): void {
   const kernel = ctx.kernel;
@@ -76,6 +79,7 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
     const pairId = `${a.id}:${b.id}`;
     if (inFlight.has(pairId)) continue;
     inFlight.add(pairId);
+    asked.add(call.callId);
     const la = a.local!;
     const lb = b.local!;
     const ea = a.endpoint!;
@@ -131,7 +135,8 @@ export function unkernelizeCall(ctx: DaemonContext, call: Call): void {
         s.kernelized = false;
       }
   // A pair may also be in flight (installed, not yet marked): remove by call, which covers both.
-  if (any || call.answered) void kernel.removeCall(call.callId);
+  if (any || asked.has(call.callId)) void kernel.removeCall(call.callId);
+  asked.delete(call.callId);
 }
 
 /** The kernel counters of a stream for the query tree and timeouts, or undefined without a kernel table. */
