@@ -1,11 +1,15 @@
 /**
  * What every control listener does the same way: bind its UDP socket or TCP server on the configured address
- * (an error, e.g. the port in use, becomes the `bind` reply's error instead of an exception), and name a peer as
- * rtpengine logs it.
+ * (an error, e.g. the port in use, becomes the `bind` reply's error instead of an exception), name a peer as
+ * rtpengine logs it, and for datagram protocols the whole listener actor.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Server } from 'node:net';
 import { isIPv6 } from 'node:net';
+import { type Ref, spawn } from 'nact';
+import type { DaemonContext } from '../context.ts';
+import { type AnyRef, supervise } from '../runtime.ts';
+import type { ListenerMsg } from './ng-udp.ts';
 
 export async function bindControlSocket(host: string, port: number): Promise<Socket> {
   const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
@@ -40,4 +44,60 @@ export async function listenOn(server: Server, host: string, port: number): Prom
 /** `IP:PORT`, or `[IPv6]:PORT`. */
 export function peerOf(rinfo: RemoteInfo): string {
   return rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+}
+
+/**
+ * A datagram protocol's listener actor (ng over UDP, the legacy rtpproxy protocol): it owns the socket, hands each
+ * datagram to `answer` and sends the reply, if any, back to the sender; its socket closes when it stops.
+ */
+export function spawnDatagramListener(
+  parent: AnyRef,
+  ctx: DaemonContext,
+  opts: {
+    host: string;
+    port: number;
+    name: string;
+    /** For log lines: "ng", "rtpproxy". */
+    protocol: string;
+    answer: (datagram: Buffer, from: string) => Promise<Buffer | null>;
+  },
+): Ref<ListenerMsg> {
+  const { host, port, protocol, answer } = opts;
+  return spawn(
+    parent,
+    async (state: { socket: Socket | null }, msg: ListenerMsg) => {
+      if (msg.kind !== 'bind' || state.socket) return state;
+      let sock: Socket;
+      try {
+        sock = await bindControlSocket(host, port);
+      } catch (e) {
+        msg.reply({ ok: false, error: (e as Error).message });
+        return state;
+      }
+      sock.on('error', (e) => ctx.log.warn(`${protocol} socket error`, { error: e }));
+      sock.on('message', (buf, rinfo) => {
+        answer(buf, peerOf(rinfo)).then(
+          (reply) => {
+            if (reply) sock.send(reply, rinfo.port, rinfo.address);
+          },
+          (e) => ctx.log.err(`${protocol} dispatch failed`, { error: e }),
+        );
+      });
+      state.socket = sock;
+      msg.reply({ ok: true, port: sock.address().port });
+      return state;
+    },
+    opts.name,
+    {
+      initialState: { socket: null },
+      afterStop: (state: { socket: Socket | null }) => {
+        try {
+          state.socket?.close();
+        } catch {
+          // closed already
+        }
+      },
+      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    },
+  );
 }

@@ -5,8 +5,7 @@
  * is the port and address the other side must send to. A retransmitted datagram (same cookie) gets the
  * first reply. Parsing and formatting are in src/rtpproxy/.
  */
-import type { Socket } from 'node:dgram';
-import { type Ref, spawn } from 'nact';
+import type { Ref } from 'nact';
 import { lastPacketOf } from '../../src/call/model.ts';
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
 import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../src/ng/request.ts';
@@ -25,9 +24,9 @@ import {
 } from '../../src/rtpproxy/command.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
-import { supervise } from '../runtime.ts';
+import type { AnyRef } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
-import { bindControlSocket, peerOf } from './listen.ts';
+import { spawnDatagramListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** How long a reply is kept for retransmissions, and how many parties' streams are remembered at most. */
@@ -168,12 +167,8 @@ export class RtpproxyHandler {
   }
 }
 
-interface ListenerState {
-  socket: Socket | null;
-}
-
 export function spawnRtpproxyListener(
-  parent: Parameters<typeof spawn>[0],
+  parent: AnyRef,
   ctx: DaemonContext,
   registry: CallRegistry,
   dispatcher: NgDispatcher,
@@ -182,42 +177,15 @@ export function spawnRtpproxyListener(
   name: string,
 ): Ref<ListenerMsg> {
   const handler = new RtpproxyHandler(ctx, registry, dispatcher);
-  return spawn(
-    parent,
-    async (state: ListenerState, msg: ListenerMsg) => {
-      if (msg.kind !== 'bind' || state.socket) return state;
-      let sock: Socket;
-      try {
-        sock = await bindControlSocket(host, port);
-      } catch (e) {
-        msg.reply({ ok: false, error: (e as Error).message });
-        return state;
-      }
-      sock.on('error', (e) => ctx.log.warn('rtpproxy socket error', { error: e }));
-      sock.on('message', (buf, rinfo) => {
-        const from = peerOf(rinfo);
-        handler.handle(buf.toString('latin1'), from).then(
-          (reply) => {
-            if (reply !== null) sock.send(Buffer.from(reply, 'latin1'), rinfo.port, rinfo.address);
-          },
-          (e) => ctx.log.err('rtpproxy dispatch failed', { error: e }),
-        );
-      });
-      state.socket = sock;
-      msg.reply({ ok: true, port: sock.address().port });
-      return state;
-    },
+  return spawnDatagramListener(parent, ctx, {
+    host,
+    port,
     name,
-    {
-      initialState: { socket: null },
-      afterStop: (state: ListenerState) => {
-        try {
-          state.socket?.close();
-        } catch {
-          // closed already
-        }
-      },
-      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    protocol: 'rtpproxy',
+    // an empty answer is still sent (as an empty datagram); null means no answer at all
+    answer: async (buf, from) => {
+      const reply = await handler.handle(buf.toString('latin1'), from);
+      return reply === null ? null : Buffer.from(reply, 'latin1');
     },
-  );
+  });
 }
