@@ -4,12 +4,11 @@
  * and WebSocket CLI share, so every surface sees the same tunables and the same start-up parameters.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { dispatch, type Ref, spawn } from 'nact';
+import { dispatch, type Ref } from 'nact';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg, PortMsg, PortUsage } from '../messages.ts';
-import { type AnyRef, ask, supervise } from '../runtime.ts';
+import { type AnyRef, ask } from '../runtime.ts';
 import {
   type CliEnv,
   type CliTunables,
@@ -18,7 +17,7 @@ import {
   runCliCommand,
 } from './cli-commands.ts';
 import type { NgDispatcher } from './dispatcher.ts';
-import { listenOn } from './listen.ts';
+import { spawnStreamListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 import { statisticsReply } from './statistics.ts';
 
@@ -106,11 +105,6 @@ export async function answerCli(env: CliEnv, ctx: DaemonContext, lineText: strin
   }
 }
 
-interface CliState {
-  server: Server | null;
-  connections: Set<Socket>;
-}
-
 export function spawnCliListener(
   parent: AnyRef,
   ctx: DaemonContext,
@@ -121,57 +115,34 @@ export function spawnCliListener(
   name: string,
 ): Ref<ListenerMsg> {
   const env = cliEnvFor(ctx, registry);
-  return spawn(
-    parent,
-    async (state: CliState, msg: ListenerMsg) => {
-      if (msg.kind !== 'bind' || state.server) return state;
-      const server = createServer((conn) => {
-        state.connections.add(conn);
-        conn.on('close', () => state.connections.delete(conn));
-        conn.on('error', () => conn.destroy());
-        let pending = Buffer.alloc(0);
-        let answered = false;
-        conn.on('data', (chunk) => {
-          if (answered) return;
-          pending = Buffer.concat([pending, chunk]);
-          // rtpengine answers the first non-empty line only.
-          let text = '';
-          while (text === '') {
-            const nl = pending.indexOf(0x0a);
-            if (nl < 0) {
-              if (pending.length > MAX_CLI_LINE) conn.destroy();
-              return;
-            }
-            text = pending.subarray(0, nl).toString('utf8');
-            pending = pending.subarray(nl + 1);
-            if (text.endsWith('\r')) text = text.slice(0, -1);
+  return spawnStreamListener(parent, ctx, {
+    host,
+    port,
+    name,
+    protocol: 'CLI',
+    onConnection: (conn) => {
+      let pending = Buffer.alloc(0);
+      let answered = false;
+      conn.on('data', (chunk) => {
+        if (answered) return;
+        pending = Buffer.concat([pending, chunk]);
+        // rtpengine answers the first non-empty line only.
+        let text = '';
+        while (text === '') {
+          const nl = pending.indexOf(0x0a);
+          if (nl < 0) {
+            if (pending.length > MAX_CLI_LINE) conn.destroy();
+            return;
           }
-          answered = true;
-          answerCli(env, ctx, text).then((out) => {
-            if (!conn.destroyed) conn.end(out);
-          });
+          text = pending.subarray(0, nl).toString('utf8');
+          pending = pending.subarray(nl + 1);
+          if (text.endsWith('\r')) text = text.slice(0, -1);
+        }
+        answered = true;
+        answerCli(env, ctx, text).then((out) => {
+          if (!conn.destroyed) conn.end(out);
         });
       });
-      let boundPort: number;
-      try {
-        boundPort = await listenOn(server, host, port);
-      } catch (e) {
-        msg.reply({ ok: false, error: (e as Error).message });
-        return state;
-      }
-      server.on('error', (e) => ctx.log.warn('CLI listener error', { error: e }));
-      state.server = server;
-      msg.reply({ ok: true, port: boundPort });
-      return state;
     },
-    name,
-    {
-      initialState: { server: null, connections: new Set<Socket>() },
-      afterStop: (state: CliState) => {
-        state.server?.close();
-        for (const c of state.connections) c.destroy();
-      },
-      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
-    },
-  );
+  });
 }

@@ -4,8 +4,7 @@
  * rtpengine logs it, and for datagram protocols the whole listener actor.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import type { Server } from 'node:net';
-import { isIPv6 } from 'node:net';
+import { createServer, isIPv6, type Server, type Socket as StreamSocket } from 'node:net';
 import { type Ref, spawn } from 'nact';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
@@ -44,6 +43,13 @@ export async function listenOn(server: Server, host: string, port: number): Prom
 /** `IP:PORT`, or `[IPv6]:PORT`. */
 export function peerOf(rinfo: RemoteInfo): string {
   return rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+}
+
+/** The same for a TCP connection's far end. */
+export function streamPeerOf(c: StreamSocket): string {
+  return c.remoteFamily === 'IPv6'
+    ? `[${c.remoteAddress}]:${c.remotePort}`
+    : `${c.remoteAddress}:${c.remotePort}`;
 }
 
 /**
@@ -96,6 +102,61 @@ export function spawnDatagramListener(
         } catch {
           // closed already
         }
+      },
+      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    },
+  );
+}
+
+/**
+ * A stream protocol's listener actor (ng over TCP, the CLI, mediaproxy): it owns the server and every open
+ * connection, hands each new connection to `onConnection` (with the set of open ones), and closes them all when
+ * it stops. A connection's error ends that connection only.
+ */
+export function spawnStreamListener(
+  parent: AnyRef,
+  ctx: DaemonContext,
+  opts: {
+    host: string;
+    port: number;
+    name: string;
+    /** For log lines: "ng TCP", "CLI", "mediaproxy". */
+    protocol: string;
+    onConnection: (conn: StreamSocket, open: ReadonlySet<StreamSocket>) => void;
+  },
+): Ref<ListenerMsg> {
+  interface State {
+    server: Server | null;
+    connections: Set<StreamSocket>;
+  }
+  return spawn(
+    parent,
+    async (state: State, msg: ListenerMsg) => {
+      if (msg.kind !== 'bind' || state.server) return state;
+      const server = createServer((conn) => {
+        state.connections.add(conn);
+        conn.on('close', () => state.connections.delete(conn));
+        conn.on('error', () => conn.destroy());
+        opts.onConnection(conn, state.connections);
+      });
+      let boundPort: number;
+      try {
+        boundPort = await listenOn(server, opts.host, opts.port);
+      } catch (e) {
+        msg.reply({ ok: false, error: (e as Error).message });
+        return state;
+      }
+      server.on('error', (e) => ctx.log.warn(`${opts.protocol} listener error`, { error: e }));
+      state.server = server;
+      msg.reply({ ok: true, port: boundPort });
+      return state;
+    },
+    opts.name,
+    {
+      initialState: { server: null, connections: new Set<StreamSocket>() },
+      afterStop: (state: State) => {
+        state.server?.close();
+        for (const c of state.connections) c.destroy();
       },
       onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
     },

@@ -5,8 +5,7 @@
  * is written and the connection closed; a line that does not parse closes that connection with no reply.
  * Parsing and formatting are in src/mediaproxy/.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { type Ref, spawn } from 'nact';
+import type { Ref } from 'nact';
 import {
   formatControls,
   formatStatus,
@@ -22,8 +21,9 @@ import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../sr
 import { streamOfSdp } from '../../src/rtpproxy/command.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
-import { type AnyRef, supervise } from '../runtime.ts';
+import type { AnyRef } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
+import { spawnStreamListener, streamPeerOf } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** A peer that sends this much without a line end is not speaking the protocol. */
@@ -121,11 +121,6 @@ export class MediaproxyHandler {
   }
 }
 
-interface TcpState {
-  server: Server | null;
-  connections: Set<Socket>;
-}
-
 export function spawnMediaproxyListener(
   parent: AnyRef,
   ctx: DaemonContext,
@@ -136,71 +131,38 @@ export function spawnMediaproxyListener(
   name: string,
 ): Ref<ListenerMsg> {
   const handler = new MediaproxyHandler(ctx, registry, dispatcher);
-  return spawn(
-    parent,
-    async (state: TcpState, msg: ListenerMsg) => {
-      if (msg.kind !== 'bind' || state.server) return state;
-      const peerOf = (c: Socket) =>
-        c.remoteFamily === 'IPv6'
-          ? `[${c.remoteAddress}]:${c.remotePort}`
-          : `${c.remoteAddress}:${c.remotePort}`;
-      const peers = () => [...state.connections].map(peerOf);
-      const server = createServer((conn) => {
-        state.connections.add(conn);
-        conn.on('close', () => state.connections.delete(conn));
-        conn.on('error', () => conn.destroy());
-        const from = peerOf(conn);
-        let pending = '';
-        let busy = false;
-        conn.on('data', (chunk) => {
-          if (busy) return;
-          pending += chunk.toString('latin1');
-          const nl = pending.indexOf('\n');
-          if (nl < 0) {
-            if (pending.length > MAX_LINE) conn.destroy();
-            return;
-          }
-          // one command per connection, as rtpengine: anything after the first line is ignored
-          busy = true;
-          handler.handle(pending.slice(0, nl), from, peers).then(
-            (reply) => {
-              if (conn.destroyed) return;
-              if (reply) conn.end(Buffer.from(reply, 'latin1'));
-              else conn.end();
-            },
-            (e) => {
-              ctx.log.err('mediaproxy dispatch failed', { error: e });
-              conn.destroy();
-            },
-          );
-        });
-      });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host, port, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        msg.reply({ ok: false, error: (e as Error).message });
-        return state;
-      }
-      server.on('error', (e) => ctx.log.warn('mediaproxy server error', { error: e }));
-      state.server = server;
-      const addr = server.address();
-      msg.reply({ ok: true, port: typeof addr === 'object' && addr ? addr.port : port });
-      return state;
-    },
+  return spawnStreamListener(parent, ctx, {
+    host,
+    port,
     name,
-    {
-      initialState: { server: null, connections: new Set<Socket>() },
-      afterStop: (state: TcpState) => {
-        state.server?.close();
-        for (const c of state.connections) c.destroy();
-      },
-      onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
+    protocol: 'mediaproxy',
+    onConnection: (conn, open) => {
+      const peers = () => [...open].map(streamPeerOf);
+      const from = streamPeerOf(conn);
+      let pending = '';
+      let busy = false;
+      conn.on('data', (chunk) => {
+        if (busy) return;
+        pending += chunk.toString('latin1');
+        const nl = pending.indexOf('\n');
+        if (nl < 0) {
+          if (pending.length > MAX_LINE) conn.destroy();
+          return;
+        }
+        // one command per connection, as rtpengine: anything after the first line is ignored
+        busy = true;
+        handler.handle(pending.slice(0, nl), from, peers).then(
+          (reply) => {
+            if (conn.destroyed) return;
+            if (reply) conn.end(Buffer.from(reply, 'latin1'));
+            else conn.end();
+          },
+          (e) => {
+            ctx.log.err('mediaproxy dispatch failed', { error: e });
+            conn.destroy();
+          },
+        );
+      });
     },
-  );
+  });
 }
