@@ -54,4 +54,9 @@ export interface DaemonContext {
   now: () => number;
   /** The machine's load now, when a load limit is set (see singletons/load-monitor.ts). */
   loadSample?: () => LoadSample;
+  /**
+   * With `--num-threads` above 1: the call count of every call thread in shared memory (this thread's at
+   * `index`), so that `--max-sessions` limits the daemon, not each thread.
+   */
+  sessionsAcrossThreads?: { counts: Int32Array; index: number };
 }

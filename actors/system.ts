@@ -62,6 +62,16 @@ export interface DaemonOptions {
   timeoutScanMs?: number;
   /** An opened kernel table (`--table >= 0` that passed the preflight): streams are handed over to it. */
   kernelTable?: KernelTable;
+  /** Set when this daemon is one call thread of several (actors/threads/): what the threads share. */
+  threadShare?: ThreadShare;
+}
+
+/** The memory that call threads share: the port pools per interface name, and one call count per thread. */
+export interface ThreadShare {
+  ports: ReadonlyMap<string, SharedArrayBuffer>;
+  sessions: Int32Array;
+  /** This thread's index (its slot in `sessions`; its pairs are marked index + 1 in the pools). */
+  index: number;
 }
 
 export interface Daemon {
@@ -80,7 +90,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? new Logger();
   const supervision = new SupervisionLog(log);
   const system = start();
-  const ports = spawnPortAllocator(system, opts.settings.portMin, opts.settings.portMax, supervision);
+  const ports = spawnPortAllocator(
+    system,
+    opts.settings.portMin,
+    opts.settings.portMax,
+    supervision,
+    opts.threadShare ? { buffers: opts.threadShare.ports, owner: opts.threadShare.index + 1 } : undefined,
+  );
   const ctx: DaemonContext = {
     settings: opts.settings,
     log,
@@ -89,6 +105,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     ports,
     now: opts.now ?? Date.now,
     kernel: null,
+    ...(opts.threadShare
+      ? { sessionsAcrossThreads: { counts: opts.threadShare.sessions, index: opts.threadShare.index } }
+      : {}),
   };
   if (opts.kernelTable) {
     ctx.kernel = spawnKernelTable(system, opts.kernelTable, {

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NgClient } from './ng-client.ts';
@@ -18,6 +18,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export interface DaemonOptions {
   portMin: number;
   portMax: number;
+  /** `--num-threads` for both proxies (default: one per core, rtpengine's own default). */
+  threads?: number;
 }
 
 export interface RunningDaemon {
@@ -83,6 +85,9 @@ export function commandFor(
     // sockets during a setup-rate run and hit the open-files limit.
     '-d',
     '0',
+    // rtpengine runs one worker thread per core by default and rtpengine-ts one call thread unless told:
+    // both get the same explicit number, one per core.
+    `--num-threads=${options.threads ?? availableParallelism()}`,
   ];
   if (kind === 'rtpengine') return { file: 'rtpengine', args: rtpengineArgs };
   return { file: process.execPath, args: [join(repoRoot, 'bin', 'rtpengine-ts.js'), ...rtpengineArgs] };

@@ -64,7 +64,12 @@ const plan: Plan = quick
       ),
     };
 
-const daemonOptions: DaemonOptions = { portMin: 20000, portMax: 59999 };
+const threadsArg = args.find((arg) => arg.startsWith('--threads='))?.slice('--threads='.length);
+const daemonOptions: DaemonOptions = {
+  portMin: 20000,
+  portMax: 59999,
+  ...(threadsArg ? { threads: Number(threadsArg) } : {}),
+};
 const lossLimit = 0.001;
 const p99LimitUs = 50_000;
 // A generator that sent this late on average was itself the bottleneck, so the step says nothing about

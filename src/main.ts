@@ -4,7 +4,9 @@
  * exit 0). Logs are JSON lines on stderr.
  */
 import { unlinkSync, writeFileSync } from 'node:fs';
+import type { DaemonSettings } from '../actors/context.ts';
 import { startDaemon } from '../actors/system.ts';
+import { startThreadedDaemon } from '../actors/threads/threaded-daemon.ts';
 import { preflight } from '../kernel/preflight.ts';
 import { KernelTable } from '../kernel/table.ts';
 import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
@@ -79,29 +81,61 @@ async function main(argv: string[]): Promise<number> {
       });
     }
   }
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  const settings: DaemonSettings = {
+    interfaces: cfg.interfaces.map((i) => ({ ...i })),
+    portMin: cfg.portMin,
+    portMax: cfg.portMax,
+    timeout: cfg.timeout,
+    silentTimeout: cfg.silentTimeout,
+    finalTimeout: cfg.finalTimeout,
+    offerTimeout: cfg.offerTimeout,
+    deleteDelay: cfg.deleteDelay,
+    maxSessions: cfg.maxSessions,
+    endpointLearning: cfg.endpointLearning,
+    tos: cfg.tos,
+    dtmfLogDest,
+    maxLoad: cfg.maxLoad,
+    maxCpu: cfg.maxCpu,
+    maxBandwidth: cfg.maxBandwidth,
+    cdr: cfg.cdr,
+    b2bUrl: cfg.b2bUrl,
+    xmlrpcFormat: cfg.xmlrpcFormat,
+  };
+  // What needs every call in one thread keeps the daemon on one (actors/threads/README.md).
+  const oneThreadOnly = [
+    ...(cfg.listenCli.length > 0 ? ['listen-cli'] : []),
+    ...(cfg.listenHttp.length > 0 ? ['listen-http'] : []),
+    ...(cfg.listenUdp.length > 0 ? ['listen-udp'] : []),
+    ...(cfg.listenTcp.length > 0 ? ['listen-tcp'] : []),
+    ...(kernelTable ? ['table'] : []),
+  ];
+  let threads = cfg.numThreads;
+  if (threads > 1 && oneThreadOnly.length > 0) {
+    log.warn('these options need the calls in one thread: running with one call thread', {
+      numThreads: threads,
+      options: oneThreadOnly,
+    });
+    threads = 1;
+  }
+  let daemon: { ngPorts: number[]; tcpNgPorts: number[]; readonly calls: number; stop(): Promise<void> };
   try {
-    daemon = await startDaemon({
-      settings: {
-        interfaces: cfg.interfaces.map((i) => ({ ...i })),
-        portMin: cfg.portMin,
-        portMax: cfg.portMax,
-        timeout: cfg.timeout,
-        silentTimeout: cfg.silentTimeout,
-        finalTimeout: cfg.finalTimeout,
-        offerTimeout: cfg.offerTimeout,
-        deleteDelay: cfg.deleteDelay,
-        maxSessions: cfg.maxSessions,
-        endpointLearning: cfg.endpointLearning,
-        tos: cfg.tos,
-        dtmfLogDest,
-        maxLoad: cfg.maxLoad,
-        maxCpu: cfg.maxCpu,
-        maxBandwidth: cfg.maxBandwidth,
-        cdr: cfg.cdr,
-        b2bUrl: cfg.b2bUrl,
-        xmlrpcFormat: cfg.xmlrpcFormat,
-      },
+    daemon =
+      threads > 1
+        ? await startThreadedDaemon({
+            threads,
+            settings,
+            listenNg: cfg.listenNg.map((l) => ({ ...l })),
+            listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
+            log,
+          })
+        : await startOneThread(settings);
+  } catch (e) {
+    process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
+    return 1;
+  }
+  async function startOneThread(settings: DaemonSettings) {
+    const d = await startDaemon({
+      settings,
       listenNg: cfg.listenNg.map((l) => ({ ...l })),
       listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
       listenCli: cfg.listenCli.map((l) => ({ ...l })),
@@ -111,9 +145,14 @@ async function main(argv: string[]): Promise<number> {
       log,
       ...(kernelTable ? { kernelTable } : {}),
     });
-  } catch (e) {
-    process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
-    return 1;
+    return {
+      ngPorts: d.ngPorts,
+      tcpNgPorts: d.tcpNgPorts,
+      get calls() {
+        return d.registry.size;
+      },
+      stop: () => d.stop(),
+    };
   }
   if (cfg.pidfile) writeFileSync(cfg.pidfile, `${process.pid}\n`);
   log.notice('rtpengine-ts started', {
@@ -127,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
     interfaces: cfg.interfaces,
     ports: `${cfg.portMin}-${cfg.portMax}`,
     forwarding: kernelTable ? `kernel (table ${cfg.table})` : 'userspace',
+    threads,
   });
   // Anything that escapes the actors is logged, never fatal: one bad packet or call must not end the others.
   process.on('uncaughtException', (e) => log.err('uncaught exception', { error: e }));
@@ -136,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      log.notice('shutting down', { signal, calls: daemon.registry.size });
+      log.notice('shutting down', { signal, calls: daemon.calls });
       const force = setTimeout(() => resolve(0), 3000);
       daemon.stop().then(() => {
         clearTimeout(force);

@@ -18,7 +18,8 @@ export interface CallEntry {
   readonly call: Call;
 }
 
-function hash(s: string): number {
+/** FNV-1a: spreads call-ids over shards (and over call threads, see actors/threads/). */
+export function callIdHash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -55,6 +56,15 @@ export class CallRegistry {
     return this.#calls.size;
   }
 
+  /** The calls of the whole daemon: this registry's, or every call thread's (see DaemonContext). */
+  get daemonSessions(): number {
+    const shared = this.ctx.sessionsAcrossThreads;
+    if (!shared) return this.#calls.size;
+    let n = 0;
+    for (let i = 0; i < shared.counts.length; i++) n += Atomics.load(shared.counts, i);
+    return n;
+  }
+
   get(callId: string): CallEntry | undefined {
     return this.#calls.get(callId);
   }
@@ -74,13 +84,15 @@ export class CallRegistry {
 
   create(callId: string): CallEntry {
     const call = newCall(callId, this.ctx.now());
-    const shard = this.#shards[hash(callId) % this.#shards.length]!;
+    const shard = this.#shards[callIdHash(callId) % this.#shards.length]!;
     const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, {
       retire: () => this.retire(callId, ref),
       gone: (reason, durationMs) => this.#gone(callId, ref, reason, durationMs),
     });
     const entry: CallEntry = { callId, ref, call };
     this.#calls.set(callId, entry);
+    const shared = this.ctx.sessionsAcrossThreads;
+    if (shared) Atomics.add(shared.counts, shared.index, 1);
     this.ctx.counters.managedSessions++;
     return entry;
   }
@@ -91,7 +103,11 @@ export class CallRegistry {
    */
   retire(callId: string, ref: Ref<CallMsg>): void {
     const entry = this.#calls.get(callId);
-    if (entry && entry.ref === ref) this.#calls.delete(callId);
+    if (entry && entry.ref === ref) {
+      this.#calls.delete(callId);
+      const shared = this.ctx.sessionsAcrossThreads;
+      if (shared) Atomics.sub(shared.counts, shared.index, 1);
+    }
   }
 
   #gone(callId: string, ref: Ref<CallMsg>, reason: CallEndReason, durationMs: number): void {

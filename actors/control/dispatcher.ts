@@ -48,7 +48,13 @@ function originOf(dict: NgDict, from: string): CallOrigin {
   return { createdFrom: from, xmlrpcCallback };
 }
 
-export class NgDispatcher {
+/** What the ng listeners (UDP, TCP) hand their messages to: one daemon's dispatcher, or the call threads. */
+export interface NgHandler {
+  /** Returns the bytes to send back, or null when the message gets no reply. */
+  handle(buf: Buffer, from: string): Promise<Buffer | null>;
+}
+
+export class NgDispatcher implements NgHandler {
   readonly cookies: CookieCache;
 
   constructor(
@@ -158,7 +164,7 @@ export class NgDispatcher {
           }
           if (req.command !== 'offer') throw new NgError(NG_REASON.unknownCallId);
           const max = this.ctx.settings.maxSessions;
-          if (max >= 0 && this.registry.size >= max) {
+          if (max >= 0 && this.registry.daemonSessions >= max) {
             this.ctx.counters.rejectedSessions++;
             throw new NgLoadLimit(NG_REASON.sessionLimit);
           }

@@ -1,6 +1,7 @@
 /**
  * The HTTP and WebSocket listener (`--listen-http`), as rtpengine 10.5 answers on it:
  *   GET /ping → "pong"; GET /cli/<command with + for spaces> → the CLI's text;
+ *   GET /metrics → the statistics in Prometheus text format (src/stats/prometheus.ts);
  *   POST /ng (Content-Type exactly application/x-rtpengine-ng) → one ng message, answered in bencode;
  *   anything else → 404 "not found". (10.5 has no POST /cli: it answers 404 too.)
  * A WebSocket upgrade picks the first subprotocol it knows: `ng.rtpengine.com` (each message one ng message),
@@ -20,6 +21,7 @@ import {
   wsAcceptKey,
 } from '../../src/net/websocket.ts';
 import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../src/stats/prometheus.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
@@ -110,6 +112,8 @@ async function handleRequest(deps: HttpDeps, req: IncomingMessage, res: ServerRe
   const body = await readBody(req);
   if (body === null || res.destroyed) return;
   if (req.method === 'GET' && path === '/ping') return send(res, 200, 'text/plain', 'pong\n');
+  if (req.method === 'GET' && path === '/metrics')
+    return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(await deps.env.statistics()));
   if (req.method === 'GET' && path.startsWith('/cli/')) {
     const out = await answerCli(deps.env, deps.ctx, cliCommandFromPath(path));
     return send(res, 200, 'text/plain', out);

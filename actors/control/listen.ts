@@ -10,6 +10,9 @@ import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
+/** What a listener needs of the daemon: where to log (a listener may front several call threads). */
+export type ListenerContext = Pick<DaemonContext, 'log' | 'supervision'>;
+
 export async function bindControlSocket(host: string, port: number): Promise<Socket> {
   const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   try {
@@ -58,7 +61,7 @@ export function streamPeerOf(c: StreamSocket): string {
  */
 export function spawnDatagramListener(
   parent: AnyRef,
-  ctx: DaemonContext,
+  ctx: ListenerContext,
   opts: {
     host: string;
     port: number;
@@ -115,7 +118,7 @@ export function spawnDatagramListener(
  */
 export function spawnStreamListener(
   parent: AnyRef,
-  ctx: DaemonContext,
+  ctx: ListenerContext,
   opts: {
     host: string;
     port: number;

@@ -5,16 +5,15 @@
  */
 import type { Ref } from 'nact';
 import { NgStreamSplitter } from '../../src/ng/tcp-splitter.ts';
-import type { DaemonContext } from '../context.ts';
 import type { AnyRef } from '../runtime.ts';
-import type { NgDispatcher } from './dispatcher.ts';
-import { spawnStreamListener, streamPeerOf } from './listen.ts';
+import type { NgHandler } from './dispatcher.ts';
+import { type ListenerContext, spawnStreamListener, streamPeerOf } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 export function spawnNgTcp(
   parent: AnyRef,
-  ctx: DaemonContext,
-  dispatcher: NgDispatcher,
+  ctx: ListenerContext,
+  dispatcher: NgHandler,
   host: string,
   port: number,
   name: string,

@@ -4,10 +4,9 @@
  * fragments them, as rtpengine's delete replies are).
  */
 import type { Ref } from 'nact';
-import type { DaemonContext } from '../context.ts';
 import { type AnyRef, ask, type Reply } from '../runtime.ts';
-import type { NgDispatcher } from './dispatcher.ts';
-import { spawnDatagramListener } from './listen.ts';
+import type { NgHandler } from './dispatcher.ts';
+import { type ListenerContext, spawnDatagramListener } from './listen.ts';
 
 export type ListenerMsg = {
   kind: 'bind';
@@ -16,8 +15,8 @@ export type ListenerMsg = {
 
 export function spawnNgUdp(
   parent: AnyRef,
-  ctx: DaemonContext,
-  dispatcher: NgDispatcher,
+  ctx: ListenerContext,
+  dispatcher: NgHandler,
   host: string,
   port: number,
   name: string,

@@ -2,7 +2,8 @@
  * The port allocator: the one owner of the media port ranges. Each logical interface has its own pool over the
  * same `--port-min`..`--port-max` range (as in rtpengine, two interfaces may use the same port number on their
  * own addresses). Streams ask it for an even/odd pair on their interface and give the pair back when their
- * media actor stops or is rebound.
+ * media actor stops or is rebound. With `--num-threads` above 1 each call thread has its own allocator over
+ * pools in shared memory (see PortPool), so the range is one for the whole daemon.
  */
 import { type Ref, spawn } from 'nact';
 import type { SupervisionLog } from '../../src/log/supervision.ts';
@@ -10,19 +11,32 @@ import { PortPool } from '../../src/net/port-pool.ts';
 import type { PortMsg, PortUsage } from '../messages.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 
+/** Pools in shared memory, per interface name, and the owner mark of this thread's pairs (see PortPool). */
+export interface SharedPorts {
+  buffers: ReadonlyMap<string, SharedArrayBuffer>;
+  owner: number;
+}
+
 /** The pools of every logical interface, made on first use. */
 export class InterfacePorts {
   readonly #pools = new Map<string, PortPool>();
 
+  /** `shared`: per interface name, the buffer the call threads share (see PortPool); absent = this thread's own. */
   constructor(
     readonly portMin: number,
     readonly portMax: number,
+    private readonly shared?: SharedPorts,
   ) {}
 
   pool(interfaceName: string): PortPool {
     let p = this.#pools.get(interfaceName);
     if (!p) {
-      p = new PortPool(this.portMin, this.portMax);
+      p = new PortPool(
+        this.portMin,
+        this.portMax,
+        this.shared?.buffers.get(interfaceName),
+        this.shared?.owner,
+      );
       this.#pools.set(interfaceName, p);
     }
     return p;
@@ -42,6 +56,7 @@ export function spawnPortAllocator(
   portMin: number,
   portMax: number,
   log: SupervisionLog,
+  shared?: SharedPorts,
 ): Ref<PortMsg> {
   return spawn(
     parent,
@@ -61,7 +76,7 @@ export function spawnPortAllocator(
     },
     'port-allocator',
     {
-      initialState: new InterfacePorts(portMin, portMax),
+      initialState: new InterfacePorts(portMin, portMax, shared),
       // The pools are bookkeeping only: after an unexpected error keep them (restarting would forget ports in use).
       onCrash: supervise<PortMsg>({ log, decide: () => 'resume' }),
     },

@@ -74,6 +74,11 @@ export interface RtpengineConfig {
   readonly deleteDelay: number;
   /** -1 means unlimited. */
   readonly maxSessions: number;
+  /**
+   * `--num-threads`: call threads (actors/threads/). 1 when not given: unlike rtpengine, whose default is the
+   * number of cores, several threads are asked for explicitly since some listeners still need one.
+   */
+  readonly numThreads: number;
   readonly tos: number;
   readonly endpointLearning: EndpointLearning;
   readonly logLevel: number;
@@ -391,6 +396,7 @@ function buildConfig(
     offerTimeout: int('offer-timeout', 0, INT_MAX, 'must not be negative'),
     deleteDelay: int('delete-delay', 0, INT_MAX, 'must not be negative'),
     maxSessions: int('max-sessions', -1, INT_MAX, '-1 for unlimited, or a limit'),
+    numThreads: raw.has('num-threads') ? int('num-threads', 1, 1024, 'must be at least 1') : 1,
     tos: int('tos', 0, 255, 'must be 0..255'),
     endpointLearning: learning as EndpointLearning,
     logLevel: int('log-level', 0, 7, 'must be 0..7'),

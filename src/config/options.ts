@@ -58,6 +58,7 @@ const IMPLEMENTED = new Set([
   'port-max',
   'delete-delay',
   'max-sessions',
+  'num-threads',
   'endpoint-learning',
   'listen-udp',
   'listen-tcp',

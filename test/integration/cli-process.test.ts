@@ -71,7 +71,7 @@ function run(args: string[]): Run {
   return { proc, stderr: () => err, exited };
 }
 
-const portBase = 48_000 + (process.pid % 100) * 10;
+const portBase = 48_000 + (process.pid % 100) * 16;
 
 test('wrong option values and unknown options exit 1, name the option on stderr and bind nothing', async () => {
   const ng = await freePort();
@@ -98,12 +98,18 @@ test('wrong option values and unknown options exit 1, name the option on stderr 
   }
 });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test(`with valid options it answers ping, logs JSON on stderr, writes its pidfile, and on ${signal} exits 0 within 3 s with ports closed`, async () => {
+for (const [i, [signal, threads]] of (
+  [
+    ['SIGTERM', 1],
+    ['SIGINT', 1],
+    ['SIGTERM', 2],
+  ] as const
+).entries()) {
+  test(`with valid options (${threads} call thread${threads > 1 ? 's' : ''}) it answers ping, logs JSON on stderr, writes its pidfile, and on ${signal} exits 0 within 3 s with ports closed`, async () => {
     const ngPort = await freePort();
     const tcpPort = await freePort();
-    const pidfile = join(dir, `rtpengine-${signal}.pid`);
-    const min = portBase + (signal === 'SIGTERM' ? 0 : 4);
+    const pidfile = join(dir, `rtpengine-${signal}-${threads}.pid`);
+    const min = portBase + i * 4;
     const r = run([
       '--config-file=none',
       '-f',
@@ -119,6 +125,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       '-M',
       String(min + 3),
       `--pidfile=${pidfile}`,
+      `--num-threads=${threads}`,
     ]);
     const ng = new NgClient('127.0.0.1', ngPort);
     try {
@@ -166,7 +173,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 test('an rtpengine INI config file with interface = a/127.0.0.1;b/127.0.0.2 works, and direction picks them', async () => {
   const ngPort = await freePort();
   const conf = join(dir, 'rtpengine.conf');
-  const min = portBase + 8;
+  const min = portBase + 12;
   writeFileSync(
     conf,
     [

@@ -76,6 +76,7 @@ test('exactly the options rtpengine-ts acts on are marked implemented', () => {
     'offer-timeout',
     'delete-delay',
     'max-sessions',
+    'num-threads',
     'tos',
     'endpoint-learning',
     'log-level',

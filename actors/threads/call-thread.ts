@@ -1,0 +1,82 @@
+/**
+ * A call thread's entry point (run by `new Worker`, see call-threads.ts): a daemon's whole call side (shards,
+ * calls, media sockets, timeouts, port allocator over the shared pools) without listeners, answering the ng
+ * messages the main thread routes to it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Logger } from '../../src/log/logger.ts';
+import { statisticsReply } from '../control/statistics.ts';
+import type { PortMsg, PortUsage } from '../messages.ts';
+import { ask } from '../runtime.ts';
+import { startDaemon } from '../system.ts';
+import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('call-thread.ts runs as a worker thread only');
+const data = workerData as CallThreadData;
+const log = new Logger({ level: data.logLevel }).child({ thread: data.index });
+
+// As in the main thread: what escapes the actors is logged, never fatal to the thread's other calls.
+process.on('uncaughtException', (e) => log.err('uncaught exception', { error: e }));
+process.on('unhandledRejection', (e) => log.err('unhandled rejection', { error: e }));
+
+const daemon = await startDaemon({
+  settings: data.settings,
+  listenNg: [],
+  listenTcpNg: [],
+  log,
+  threadShare: data.share,
+  ...(data.timeoutScanMs !== undefined ? { timeoutScanMs: data.timeoutScanMs } : {}),
+});
+
+/** Copies a reply out of Node's shared 8 KiB allocation slab, so that only its own bytes cross the thread. */
+function ownBytes(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
+function post(m: FromCallThread): void {
+  if (m.kind === 'ng' && m.reply) port?.postMessage(m, [m.reply.buffer as ArrayBuffer]);
+  else port?.postMessage(m);
+}
+
+port.on('message', (m: ToCallThread) => {
+  switch (m.kind) {
+    case 'ng': {
+      const buf = Buffer.from(m.message.buffer, m.message.byteOffset, m.message.byteLength);
+      daemon.dispatcher.handle(buf, m.from).then(
+        (reply) => post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null }),
+        (e) => {
+          log.err('ng dispatch failed', { error: e });
+          post({ kind: 'ng', id: m.id, reply: null });
+        },
+      );
+      break;
+    }
+    case 'list':
+      post({ kind: 'list', id: m.id, callIds: daemon.registry.callIds(m.limit) });
+      break;
+    case 'statistics':
+      ask<PortMsg, PortUsage>(daemon.ctx.ports, (reply) => ({ kind: 'usage', reply })).then(
+        (usage) =>
+          post({
+            kind: 'statistics',
+            id: m.id,
+            statistics: statisticsReply(daemon.ctx, daemon.registry, usage),
+          }),
+        (e) => {
+          log.err('statistics failed', { error: e });
+          post({ kind: 'statistics', id: m.id, statistics: {} });
+        },
+      );
+      break;
+    case 'stop':
+      daemon.stop().then(() => {
+        post({ kind: 'stop', id: m.id });
+        port?.close();
+      });
+      break;
+  }
+});
+post({ kind: 'ready' });

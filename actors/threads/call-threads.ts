@@ -1,0 +1,264 @@
+/**
+ * The main thread's side of `--num-threads` (see README.md here): starts the call threads, routes each ng
+ * message to the thread that owns its call (by a hash of the call-id), merges `list` and `statistics`, and
+ * supervises the threads: one that dies is written as a supervision record and started again.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../src/log/logger.ts';
+import { describeError, type SupervisionLog } from '../../src/log/supervision.ts';
+import { PortPool, sharedPortBuffer } from '../../src/net/port-pool.ts';
+import { NG_REASON } from '../../src/ng/errors.ts';
+import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
+import { canon, parseRequest } from '../../src/ng/request.ts';
+import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
+import { mergeStatistics } from '../../src/stats/merge-statistics.ts';
+import { callIdHash } from '../calls/registry.ts';
+import type { DaemonSettings } from '../context.ts';
+import type { NgHandler } from '../control/dispatcher.ts';
+import type { ThreadShare } from '../system.ts';
+import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+
+/** The worker script: the compiled .js next to this file, or the .ts source when running through tsx. */
+const THREAD_SCRIPT = new URL(
+  import.meta.url.endsWith('.ts') ? './call-thread.ts' : './call-thread.js',
+  import.meta.url,
+);
+
+/**
+ * Starts a call thread. From the TypeScript sources (tests, RTPENGINE_TS_SOURCE) the worker first registers tsx's
+ * loader: Node 20 gives worker threads neither the parent's `--import tsx` nor its module hooks.
+ */
+function newThreadWorker(data: CallThreadData): Worker {
+  if (!THREAD_SCRIPT.pathname.endsWith('.ts')) return new Worker(THREAD_SCRIPT, { workerData: data });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_SCRIPT.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+/** A thread that does not answer within this is treated as failed for that request (the ng client retries). */
+const REPLY_TIMEOUT_MS = 30_000;
+
+/** The call-id of an ng dictionary, in any of its spellings. */
+function callIdOf(dict: NgDict): string | null {
+  for (const k in dict) {
+    if (k.length !== 7 || canon(k) !== 'call-id') continue;
+    const v = dict[k];
+    if (typeof v === 'string') return v;
+  }
+  return null;
+}
+
+/** Which thread owns a call (high bits: the low ones already pick the call's shard inside the thread). */
+export function threadOf(callId: string, threads: number): number {
+  return (callIdHash(callId) >>> 16) % threads;
+}
+
+type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; timer: NodeJS.Timeout };
+
+interface ThreadSlot {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+export interface CallThreadsOptions {
+  count: number;
+  settings: DaemonSettings;
+  log: Logger;
+  supervision: SupervisionLog;
+  timeoutScanMs?: number;
+}
+
+export class CallThreads implements NgHandler {
+  /** The shared memory; each thread gets it with its own `index`. */
+  readonly share: Omit<ThreadShare, 'index'>;
+  readonly #slots: ThreadSlot[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #stopping = false;
+
+  private constructor(private readonly opts: CallThreadsOptions) {
+    const ports = new Map<string, SharedArrayBuffer>();
+    for (const i of opts.settings.interfaces)
+      if (!ports.has(i.name))
+        ports.set(i.name, sharedPortBuffer(opts.settings.portMin, opts.settings.portMax));
+    this.share = { ports, sessions: new Int32Array(new SharedArrayBuffer(4 * opts.count)) };
+  }
+
+  static async start(opts: CallThreadsOptions): Promise<CallThreads> {
+    const t = new CallThreads(opts);
+    for (let i = 0; i < opts.count; i++) t.#slots.push(t.#spawn(i));
+    await Promise.all(t.#slots.map((s) => s.ready));
+    return t;
+  }
+
+  get count(): number {
+    return this.#slots.length;
+  }
+
+  /** Calls in every thread. */
+  get calls(): number {
+    let n = 0;
+    for (let i = 0; i < this.share.sessions.length; i++) n += Atomics.load(this.share.sessions, i);
+    return n;
+  }
+
+  /** Ends a thread abruptly, as a crash would (fault-injection hook for tests and operators). */
+  async kill(index: number): Promise<void> {
+    await this.#slots[index]?.worker.terminate();
+  }
+
+  #spawn(index: number): ThreadSlot {
+    const data: CallThreadData = {
+      index,
+      settings: this.opts.settings,
+      share: { ...this.share, index },
+      logLevel: this.opts.log.level,
+      ...(this.opts.timeoutScanMs !== undefined ? { timeoutScanMs: this.opts.timeoutScanMs } : {}),
+    };
+    const worker = newThreadWorker(data);
+    let readyResolve: () => void = () => {};
+    let readyReject: (e: Error) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    worker.on('message', (m: FromCallThread) => {
+      if (m.kind === 'ready') {
+        readyResolve();
+        return;
+      }
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      clearTimeout(p.timer);
+      p.resolve(m);
+    });
+    worker.on('error', (e) => {
+      readyReject(e);
+      this.#failed(index, worker, e);
+    });
+    worker.on('exit', (code) => {
+      if (!this.#stopping) this.#failed(index, worker, new Error(`call thread exited with code ${code}`));
+    });
+    return { worker, ready };
+  }
+
+  /** A thread died: its requests in flight get no answer (their clients retry), and a new thread takes its place. */
+  #failed(index: number, worker: Worker, e: unknown): void {
+    const slot = this.#slots[index];
+    if (this.#stopping || !slot || slot.worker !== worker) return;
+    this.opts.supervision.record({
+      path: `/call-thread-${index}`,
+      decidedBy: '/',
+      callId: null,
+      message: null,
+      error: describeError(e),
+      decision: 'restart',
+    });
+    for (const [id, p] of this.#pending)
+      if (p.thread === index) {
+        this.#pending.delete(id);
+        clearTimeout(p.timer);
+        p.resolve(null);
+      }
+    void worker.terminate();
+    // its calls are gone with it: their ports and their place under --max-sessions are free again
+    for (const buffer of this.share.ports.values()) PortPool.releaseOwner(buffer, index + 1);
+    Atomics.store(this.share.sessions, index, 0);
+    this.#slots[index] = this.#spawn(index);
+  }
+
+  #ask(thread: number, make: (id: number) => ToCallThread): Promise<FromCallThread | null> {
+    const slot = this.#slots[thread];
+    if (!slot || this.#stopping) return Promise.resolve(null);
+    const id = this.#nextId++;
+    const msg = make(id);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve(null);
+      }, REPLY_TIMEOUT_MS);
+      this.#pending.set(id, { thread, resolve, timer });
+      if (msg.kind === 'ng') slot.worker.postMessage(msg, [msg.message.buffer as ArrayBuffer]);
+      else slot.worker.postMessage(msg);
+    });
+  }
+
+  async #ng(thread: number, message: Buffer, from: string): Promise<Buffer | null> {
+    // copied out of the receive buffer so that the copy, not Node's buffer, moves to the thread
+    const bytes = new Uint8Array(message.length);
+    bytes.set(message);
+    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }));
+    return r?.kind === 'ng' && r.reply
+      ? Buffer.from(r.reply.buffer, r.reply.byteOffset, r.reply.byteLength)
+      : null;
+  }
+
+  async handle(buf: Buffer, from: string): Promise<Buffer | null> {
+    const parsed = parseNgDatagram(buf);
+    // a message that does not parse is answered (or dropped and counted) by thread 0's dispatcher
+    if (!parsed.ok) return this.#ng(0, buf, from);
+    const { cookie, encoding, dict } = parsed;
+    const command = dict.command;
+    if (command === 'list' || command === 'statistics')
+      return this.#fanOut(command, buf, from, cookie, encoding, dict);
+    const callId = callIdOf(dict);
+    const thread = callId === null ? 0 : threadOf(callId, this.#slots.length);
+    const reply = await this.#ng(thread, buf, from);
+    return reply ?? encodeNgReply(cookie, encoding, { result: 'error', 'error-reason': NG_REASON.internal });
+  }
+
+  /** Thread 0 answers (and counts) the request itself; the others add their calls or figures to its reply. */
+  async #fanOut(
+    command: 'list' | 'statistics',
+    buf: Buffer,
+    from: string,
+    cookie: string,
+    encoding: NgEncoding,
+    dict: NgDict,
+  ): Promise<Buffer | null> {
+    const others = this.#slots.map((_, i) => i).slice(1);
+    let limit = 0;
+    if (command === 'list') {
+      try {
+        const r = parseRequest(dict).request;
+        if (r.command === 'list') limit = r.limit;
+      } catch {
+        // thread 0 answers the error
+      }
+    }
+    const [first, ...rest] = await Promise.all([
+      this.#ng(0, buf, from),
+      ...others.map((i) =>
+        this.#ask(i, (id) => (command === 'list' ? { kind: 'list', id, limit } : { kind: 'statistics', id })),
+      ),
+    ]);
+    if (!first)
+      return encodeNgReply(cookie, encoding, { result: 'error', 'error-reason': NG_REASON.internal });
+    const answer = parseNgDatagram(first);
+    if (!answer.ok || answer.dict.result !== 'ok') return first;
+    const reply = answer.dict;
+    if (command === 'list' && Array.isArray(reply.calls)) {
+      const calls = [...reply.calls];
+      for (const r of rest) if (r?.kind === 'list') calls.push(...r.callIds);
+      reply.calls = calls.slice(0, limit);
+    } else if (
+      command === 'statistics' &&
+      typeof reply.statistics === 'object' &&
+      reply.statistics !== null
+    ) {
+      const parts: NgDict[] = [reply.statistics as NgDict];
+      for (const r of rest) if (r?.kind === 'statistics') parts.push(r.statistics);
+      reply.statistics = mergeStatistics(parts);
+    }
+    return encodeNgReply(cookie, encoding, reply);
+  }
+
+  /** Stops every thread's calls (sockets closed, ports freed) and the threads themselves. */
+  async stop(): Promise<void> {
+    const asks = this.#slots.map((_, i) => this.#ask(i, (id) => ({ kind: 'stop', id })));
+    this.#stopping = true;
+    await Promise.race([Promise.all(asks), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}
