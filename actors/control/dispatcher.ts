@@ -48,10 +48,21 @@ function originOf(dict: NgDict, from: string): CallOrigin {
   return { createdFrom: from, xmlrpcCallback };
 }
 
+/** Where a UDP request came from, so that whoever answers it may send the reply itself. */
+export interface DatagramReplyPath {
+  /** The control socket's file descriptor. */
+  fd: number;
+  address: string;
+  port: number;
+}
+
 /** What the ng listeners (UDP, TCP) hand their messages to: one daemon's dispatcher, or the call threads. */
 export interface NgHandler {
-  /** Returns the bytes to send back, or null when the message gets no reply. */
-  handle(buf: Buffer, from: string): Promise<Buffer | null>;
+  /**
+   * Returns the bytes the listener sends back, or null when there is nothing (left) to send: no reply is due,
+   * or the handler sent it already through `via`.
+   */
+  handle(buf: Buffer, from: string, via?: DatagramReplyPath): Promise<Buffer | null>;
 }
 
 export class NgDispatcher implements NgHandler {

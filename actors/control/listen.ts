@@ -6,8 +6,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket as StreamSocket } from 'node:net';
 import { type Ref, spawn } from 'nact';
+import { socketFd } from '../../src/net/sockopt.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
+import type { DatagramReplyPath } from './dispatcher.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** What a listener needs of the daemon: where to log (a listener may front several call threads). */
@@ -68,7 +70,7 @@ export function spawnDatagramListener(
     name: string;
     /** For log lines: "ng", "rtpproxy". */
     protocol: string;
-    answer: (datagram: Buffer, from: string) => Promise<Buffer | null>;
+    answer: (datagram: Buffer, from: string, via: DatagramReplyPath) => Promise<Buffer | null>;
   },
 ): Ref<ListenerMsg> {
   const { host, port, protocol, answer } = opts;
@@ -84,8 +86,9 @@ export function spawnDatagramListener(
         return state;
       }
       sock.on('error', (e) => ctx.log.warn(`${protocol} socket error`, { error: e }));
+      const fd = socketFd(sock);
       sock.on('message', (buf, rinfo) => {
-        answer(buf, peerOf(rinfo)).then(
+        answer(buf, peerOf(rinfo), { fd, address: rinfo.address, port: rinfo.port }).then(
           (reply) => {
             if (reply) sock.send(reply, rinfo.port, rinfo.address);
           },

@@ -26,7 +26,7 @@ export function spawnNgUdp(
     port,
     name,
     protocol: 'ng',
-    answer: (buf, from) => dispatcher.handle(buf, from),
+    answer: (buf, from, via) => dispatcher.handle(buf, from, via),
   });
 }
 

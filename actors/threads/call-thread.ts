@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../../src/log/logger.ts';
+import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
 import { statisticsReply } from '../control/statistics.ts';
 import type { PortMsg, PortUsage } from '../messages.ts';
 import { ask } from '../runtime.ts';
@@ -29,6 +30,21 @@ const daemon = await startDaemon({
   ...(data.timeoutScanMs !== undefined ? { timeoutScanMs: data.timeoutScanMs } : {}),
 });
 
+/** sockaddr per ng client (a few proxies send everything): built once. */
+const peers = new Map<string, Buffer>();
+const NO_ADDRESS = Buffer.alloc(0);
+
+function peerAddress(address: string, port: number): Buffer {
+  const key = `${address}|${port}`;
+  let a = peers.get(key);
+  if (!a) {
+    a = sockaddrOf(address, port) ?? NO_ADDRESS;
+    if (peers.size > 4096) peers.clear();
+    peers.set(key, a);
+  }
+  return a;
+}
+
 /** Copies a reply out of Node's shared 8 KiB allocation slab, so that only its own bytes cross the thread. */
 function ownBytes(b: Buffer): Uint8Array {
   const out = new Uint8Array(b.length);
@@ -45,11 +61,16 @@ port.on('message', (m: ToCallThread) => {
   switch (m.kind) {
     case 'ng': {
       const buf = Buffer.from(m.message.buffer, m.message.byteOffset, m.message.byteLength);
+      const via = m.via;
       daemon.dispatcher.handle(buf, m.from).then(
-        (reply) => post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null }),
+        (reply) => {
+          if (reply && via && sendDatagram(via.fd, reply, peerAddress(via.address, via.port)))
+            post({ kind: 'ng', id: m.id, reply: null, sent: true });
+          else post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null, sent: false });
+        },
         (e) => {
           log.err('ng dispatch failed', { error: e });
-          post({ kind: 'ng', id: m.id, reply: null });
+          post({ kind: 'ng', id: m.id, reply: null, sent: false });
         },
       );
       break;

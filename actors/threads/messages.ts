@@ -4,11 +4,15 @@
  */
 import type { NgDict } from '../../src/ng/types.ts';
 import type { DaemonSettings } from '../context.ts';
+import type { DatagramReplyPath } from '../control/dispatcher.ts';
 import type { ThreadShare } from '../system.ts';
 
 export type ToCallThread =
-  /** One ng message as received (bytes), answered by the thread's dispatcher. */
-  | { kind: 'ng'; id: number; message: Uint8Array; from: string }
+  /**
+   * One ng message as received (bytes), answered by the thread's dispatcher. With `via` (a UDP request) the
+   * thread sends the reply itself on the control socket and answers `sent`.
+   */
+  | { kind: 'ng'; id: number; message: Uint8Array; from: string; via?: DatagramReplyPath }
   /** This thread's part of a `list` (call-ids) or `statistics` fan-out: not counted as a request. */
   | { kind: 'list'; id: number; limit: number }
   | { kind: 'statistics'; id: number }
@@ -16,7 +20,7 @@ export type ToCallThread =
 
 export type FromCallThread =
   | { kind: 'ready' }
-  | { kind: 'ng'; id: number; reply: Uint8Array | null }
+  | { kind: 'ng'; id: number; reply: Uint8Array | null; sent: boolean }
   | { kind: 'list'; id: number; callIds: string[] }
   | { kind: 'statistics'; id: number; statistics: NgDict }
   | { kind: 'stop'; id: number };

@@ -5,6 +5,7 @@
  * whole daemon; a thread that dies is recorded and replaced while the other thread's calls go on.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { threadOf } from '../../actors/threads/call-threads.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
@@ -36,7 +37,10 @@ async function startWith(maxSessions: number, portMax = PORT_MIN + 19): Promise<
       endpointLearning: 'delayed',
       tos: 0,
     },
-    listenNg: [{ host: '127.0.0.1', port: 0 }],
+    listenNg: [
+      { host: '127.0.0.1', port: 0 },
+      { host: '::1', port: 0 },
+    ],
     listenTcpNg: [],
     log: new Logger({ level: 3, sink: (l) => logLines.push(l) }),
   });
@@ -118,6 +122,29 @@ test('calls owned by two different threads both relay RTP both ways, from ports 
     assert.equal(daemon.calls, 0);
   } finally {
     for (const p of peers) p.close();
+  }
+});
+
+test('a call thread answers on the ng socket itself: the reply leaves from the ng port, over IPv4 and IPv6', async () => {
+  for (const [type, host, port] of [
+    ['udp4', '127.0.0.1', daemon.ngPorts[0]!],
+    ['udp6', '::1', daemon.ngPorts[1]!],
+  ] as const) {
+    const sock = createSocket(type);
+    await new Promise<void>((r) => sock.bind(0, host, () => r()));
+    try {
+      const [callId] = callIdsInBothThreads(`src-${type}`);
+      const got = new Promise<{ text: string; port: number }>((r) =>
+        sock.once('message', (m, rinfo) => r({ text: m.toString('latin1'), port: rinfo.port })),
+      );
+      const body = encodeBencode({ command: 'query', 'call-id': callId } as NgDict).toString('latin1');
+      sock.send(Buffer.from(`q-${type} ${body}`, 'latin1'), port, host);
+      const reply = await got;
+      assert.equal(reply.port, port, 'from the port the request went to');
+      assert.match(reply.text, new RegExp(`^q-${type} d.*Unknown call-id`));
+    } finally {
+      sock.close();
+    }
   }
 });
 
