@@ -20,15 +20,19 @@ import { NG_REASON, NgError } from '../../src/ng/errors.ts';
 import type { MediaControlRequest } from '../../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
 import type { NgDict } from '../../src/ng/types.ts';
-import { injectDtmf } from '../../src/rtp/dtmf-inject.ts';
+import { INBAND_DEFAULT_VOLUME, injectDtmf, injectInbandDtmf } from '../../src/rtp/dtmf-inject.ts';
 import { type DtmfReport, sendDtmfReport } from '../../src/rtp/dtmf-log.ts';
+import { finish as finishTrigger, newTriggerState } from '../../src/rtp/dtmf-trigger.ts';
 import {
   type MediaSwitches,
   newOutputState,
   newSwitches,
   type SeenDtmf,
+  type StreamControl,
 } from '../../src/rtp/media-control.ts';
 import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
+import { applyRelayFlags, latchedRebinds } from '../../src/rtp/relay-flags.ts';
+import { g711Encoder } from '../../src/rtp/tone.ts';
 import type { DaemonContext } from '../context.ts';
 import { callEnded } from '../control/call-end.ts';
 import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
@@ -124,6 +128,7 @@ async function offerOrAnswer(
       ? pairForOffer(call, req, ctx.settings.interfaces, now)
       : pairForAnswer(call, req, now);
   const work = applySdp(pairing, view, req, ctx.settings.endpointLearning);
+  work.rebind = latchedRebinds(work.rebind, req, pairing.freshReceiverPorts);
   const sFamily = senderFamily(view);
   await openSockets(self, ctx, state, pairing, work, {
     sender: sFamily,
@@ -139,6 +144,7 @@ async function offerOrAnswer(
     throw e;
   }
   pairing.sender.lastSdp = req.sdp;
+  applyRelayFlags(pairing, req, now);
   return { sdp };
 }
 
@@ -327,7 +333,8 @@ function setSwitches(
         t.silenceMedia = false;
         break;
       case 'block DTMF':
-        t.blockDtmf = req.dtmfSecurity;
+        // with a trigger, 10.5 blocks from the start only when `DTMF-security` is given
+        t.blockDtmf = req.trigger && !req.dtmfSecurityGiven ? null : req.dtmfSecurity;
         break;
       case 'unblock DTMF':
         t.blockDtmf = null;
@@ -347,10 +354,14 @@ const NO_DTMF_MEDIA = 'Monologue has no media capable of DTMF injection';
 function playDtmf(ctx: DaemonContext, call: Call, m: Monologue, req: MediaControlRequest): string | null {
   const play = req.play;
   if (!play) return null;
-  const media = m.medias.find((x) => !x.rejected && (x.rtp.control?.payloadTypes.dtmf.size ?? 0) > 0);
+  // 10.5 transcodes other audio codecs to carry the tones; G.711 is the only one written here
+  const media =
+    m.medias.find((x) => !x.rejected && (x.rtp.control?.payloadTypes.dtmf.size ?? 0) > 0) ??
+    m.medias.find((x) => !x.rejected && x.rtp.control && inbandClockRate(x.rtp.control) !== null) ??
+    m.medias.find((x) => !x.rejected && x.type === 'audio' && x.rtp.control);
   const control = media?.rtp.control;
-  const [payloadType] = control ? [...control.payloadTypes.dtmf] : [];
-  if (!media || !control || payloadType === undefined) return NO_DTMF_MEDIA;
+  if (!media || !control) return NO_DTMF_MEDIA;
+  const [payloadType] = [...control.payloadTypes.dtmf];
   const source = media.rtp.endpoint ?? media.rtp.advertised;
   reportDtmf(ctx, call, m, {
     event: play.event,
@@ -360,9 +371,33 @@ function playDtmf(ctx: DaemonContext, call: Call, m: Monologue, req: MediaContro
   });
   const both = partyControl(m).injectDtmf && (m.peer?.mediaControl?.injectDtmf ?? false);
   if (!both) return null;
+  if (payloadType === undefined) {
+    // no telephone-event: 10.5 plays the digit as tones over the party's audio (G.711 only here)
+    const rate = inbandClockRate(control);
+    const volume = play.volumeGiven ? play.volume : INBAND_DEFAULT_VOLUME;
+    if (rate !== null) injectInbandDtmf(control, rate, { ...play, volume });
+    return null;
+  }
   const clockRate = control.payloadTypes.byType.get(payloadType)?.clockRate ?? 8000;
   injectDtmf(media.rtp, control, { payloadType, clockRate }, play, ctx.now);
   return null;
+}
+
+/** The clock rate of the stream's first G.711 type, or null when it has none (no in-band DTMF then). */
+function inbandClockRate(c: StreamControl): number | null {
+  for (const codec of c.payloadTypes.byType.values())
+    if (g711Encoder(codec.encoding) !== null) return codec.clockRate;
+  return null;
+}
+
+/** `block DTMF` replaces (and `unblock DTMF` removes) each addressed party's trigger. */
+function setTriggers(parties: readonly Monologue[], req: MediaControlRequest): void {
+  if (req.action !== 'block DTMF' && req.action !== 'unblock DTMF') return;
+  for (const m of parties) {
+    const sw = partyControl(m).switches;
+    if (sw.trigger) finishTrigger(sw.trigger);
+    sw.trigger = req.action === 'block DTMF' && req.trigger ? newTriggerState(req.trigger) : null;
+  }
 }
 
 function mediaControl(ctx: DaemonContext, call: Call, req: MediaControlRequest): CallReply {
@@ -388,6 +423,7 @@ function mediaControl(ctx: DaemonContext, call: Call, req: MediaControlRequest):
         ? [callSwitches(call), ...parties]
         : parties;
   setSwitches(targets, req.action, req);
+  setTriggers(sel.scope === 'call' ? [...call.monologues.values()] : sel.parties, req);
   return { ok: true, dict: {} };
 }
 

@@ -26,9 +26,12 @@ function ready(s: PacketStream): boolean {
 function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
   const c = s.control;
   if (ctx.settings.dtmfLogDest) return true;
-  // the kernel only forwards to the sink: echo, blackhole and dropping are done here
+  // the kernel only forwards to the sink: echo, blackhole, dropping, RTCP demux and NAT-wait are done here
   if (s.mediaEcho !== undefined || s.dropTraffic === true) return true;
+  if (s.rtcpSink !== undefined || s.natWait === true || s.sink?.natWait === true) return true;
   if (!c) return false;
+  // an armed DTMF trigger must see the events; an in-band digit is written into the packets
+  if (c.inband || (c.party.trigger && c.party.trigger.phase !== 'done')) return true;
   const dtmfBlocked = (b: typeof c.call.blockDtmf) =>
     b !== null && (typeof b === 'string' ? b : b.mode) !== 'off';
   const any = (sw: typeof c.call) => sw.blockMedia || sw.silenceMedia || dtmfBlocked(sw.blockDtmf);

@@ -52,7 +52,7 @@ export interface PacketStream {
   advertised: Endpoint | null;
   /** Where we send to now: the advertised endpoint, or the learned one. */
   endpoint: Endpoint | null;
-  /** Unix ms of the first packet seen while learning (delayed/heuristic learning closes 3 s later). */
+  /** Unix ms the learning window opened: the last offer/answer, else the first packet (it closes 3 s later). */
   learningSince: number;
   confirmed: boolean;
   /** The endpoint came from a received packet rather than from the SDP. */
@@ -78,6 +78,15 @@ export interface PacketStream {
   mediaEcho?: StreamEcho;
   /** `drop-traffic start`: received packets are dropped uncounted, until `drop-traffic stop`. */
   dropTraffic?: boolean;
+  /**
+   * rtcp-mux on this side only (`rtcp-mux demux`/`accept`): RTCP received on this RTP stream leaves through this
+   * stream (the other side's RTCP) instead of the sink; absent = no demux.
+   */
+  rtcpSink?: PacketStream;
+  /** `NAT-wait`: nothing is sent to this stream's endpoint until a packet came from it. */
+  natWait?: boolean;
+  /** `pierce NAT`: probe packets go to the endpoint every second until learning confirms it. */
+  pierceNat?: boolean;
 }
 
 export type StreamEcho = 'echo' | 'blackhole';

@@ -101,7 +101,8 @@ function rememberOffer(
   else delete media.lostLeadClocks;
   if (flags.ptimeReverse !== null) media.answerPtime = flags.ptimeReverse;
   else delete media.answerPtime;
-  if (flags.rtcpMux.has('accept')) media.answerRtcpMux = 'accept';
+  // `demux` takes mux away from the answerer but keeps it towards the offerer (rtpengine 10.5's answer says so)
+  if (flags.rtcpMux.has('accept') || flags.rtcpMux.has('demux')) media.answerRtcpMux = 'accept';
   else if (flags.rtcpMux.has('reject')) media.answerRtcpMux = 'reject';
   else delete media.answerRtcpMux;
 }

@@ -3,6 +3,8 @@
  * forwarding, play DTMF) parsed into typed requests: who they address (ng-protocol.md §2.6) and their options.
  * Values out of range are clamped or refused as rtpengine 10.5 does.
  */
+
+import { type DtmfTriggerSpec, parseTriggerDigits } from '../rtp/dtmf-trigger.ts';
 import { DTMF_BLOCK_DEFAULTS, type DtmfBlock, type DtmfSecurity } from '../rtp/media-control.ts';
 import { dtmfCode } from '../rtp/rfc4733.ts';
 import { NgError } from './errors.ts';
@@ -39,6 +41,8 @@ export interface DtmfToPlayRequest {
   event: number;
   durationMs: number;
   volume: number;
+  /** `volume` was in the request (in-band tones have another default than events). */
+  volumeGiven: boolean;
   pauseMs: number;
 }
 
@@ -49,6 +53,9 @@ export interface MediaControlRequest {
   select: ParticipantSelector;
   /** `block DTMF` only: the DTMF-security mode (default drop) and its `frequency`, `volume`, `digit`. */
   dtmfSecurity: DtmfBlock;
+  /** `block DTMF` with a `trigger`: the mode is switched by digits; `DTMF-security` given or not. */
+  trigger: DtmfTriggerSpec | null;
+  dtmfSecurityGiven: boolean;
   /** `play DTMF` only. */
   play: DtmfToPlayRequest | null;
 }
@@ -113,6 +120,22 @@ function parseBlock(k: KeyReader): DtmfBlock {
   };
 }
 
+/** `trigger` and its companions; null without a trigger (or one that is no digit string). */
+function parseTrigger(k: KeyReader, block: DtmfBlock): DtmfTriggerSpec | null {
+  const trigger = parseTriggerDigits(k.str('trigger'));
+  if (!trigger) return null;
+  const modeText = k.str('dtmf-security-trigger');
+  const mode = parseSecurity(modeText);
+  return {
+    trigger,
+    end: parseTriggerDigits(k.str('trigger-end') ?? k.str('end-trigger')) ?? [],
+    endTimeMs: Math.max(0, k.int('trigger-end-time') ?? k.int('end-trigger-time') ?? 0),
+    endDigits: Math.max(0, k.int('trigger-end-digits') ?? k.int('end-trigger-digits') ?? 0),
+    // 10.5 switches to `off` when no trigger mode is given
+    mode: modeText === null || mode === 'off' ? null : { ...block, mode },
+  };
+}
+
 function parsePlay(k: KeyReader): DtmfToPlayRequest {
   const raw = k.raw('code') ?? k.raw('digit');
   const event = typeof raw === 'string' || typeof raw === 'number' ? dtmfCode(raw) : null;
@@ -122,6 +145,7 @@ function parsePlay(k: KeyReader): DtmfToPlayRequest {
     event,
     durationMs: clamp(k.int('duration'), DTMF_DURATION),
     volume: volume === null ? DTMF_DEFAULT_VOLUME : Math.min(63, Math.abs(volume)),
+    volumeGiven: volume !== null,
     pauseMs: clamp(k.int('pause'), DTMF_PAUSE),
   };
 }
@@ -132,6 +156,7 @@ export function parseMediaControl(
   k: KeyReader,
 ): MediaControlRequest {
   const flags = new Set(k.list('flags').map((f) => f.toLowerCase()));
+  const block = parseBlock(k);
   return {
     command: 'media-control',
     action,
@@ -142,7 +167,9 @@ export function parseMediaControl(
       label: k.str('label'),
       all: flags.has('all'),
     },
-    dtmfSecurity: parseBlock(k),
+    dtmfSecurity: block,
+    trigger: action === 'block DTMF' ? parseTrigger(k, block) : null,
+    dtmfSecurityGiven: k.str('dtmf-security') !== null,
     play: action === 'play DTMF' ? parsePlay(k) : null,
   };
 }

@@ -8,6 +8,7 @@
 import type { PacketStream } from '../call/model.ts';
 import type { StreamControl } from './media-control.ts';
 import { buildEventPacket, planEvent } from './rfc4733.ts';
+import { amplitudeOfDb, dtmfFrequencies } from './tone.ts';
 
 export interface DtmfToPlay {
   event: number;
@@ -119,4 +120,38 @@ export function injectDtmf(
     playOne(stream, c, inj, item, now, () => setTimeout(pump, item.pauseMs).unref());
   };
   if (!queue.playing) pump();
+}
+
+/** 10.5's tones for a `play DTMF` without `volume` are 15 dB below full scale (measured on its output). */
+export const INBAND_DEFAULT_VOLUME = 15;
+
+const inbandQueues = new WeakMap<StreamControl, DtmfToPlay[]>();
+
+/**
+ * Queues one digit as in-band audio on a stream without telephone-event: rtpengine 10.5 then writes the digit's
+ * two tones over the party's own G.711 frames (no packet added, numbering and timestamps untouched), both tones at
+ * half the peak of `volume` dB below full scale, the phase running on across frames; the frames of `pause` pass
+ * as sent before the next digit.
+ */
+export function injectInbandDtmf(c: StreamControl, clockRate: number, d: DtmfToPlay): void {
+  let q = inbandQueues.get(c);
+  if (!q) {
+    q = [];
+    inbandQueues.set(c, q);
+  }
+  q.push(d);
+  const queue = q;
+  const next = () => {
+    const item = queue.shift();
+    if (!item) return;
+    c.inband = {
+      frequencies: dtmfFrequencies(item.event) ?? [],
+      peak: amplitudeOfDb(item.volume),
+      remaining: Math.max(1, Math.round((item.durationMs * clockRate) / 1000)),
+      pauseSamples: Math.round((item.pauseMs * clockRate) / 1000),
+      written: 0,
+      done: next,
+    };
+  };
+  if (!c.inband) next();
 }

@@ -4,9 +4,11 @@
  *
  * - `off`: keep the SDP address; packets from elsewhere are still relayed unless `strict source`.
  * - `immediate`: the first packet's source becomes the endpoint and is confirmed.
- * - `delayed` (default) and `heuristic`: the latest source is followed for 3 s after the first packet, then the
- *   endpoint is confirmed; `heuristic` prefers a source that matches the SDP address exactly, then one with the
- *   SDP's IP, so a stray packet does not win over the advertised endpoint.
+ * - `delayed` (default) and `heuristic`: the latest source is followed until 3 s after the last offer or answer
+ *   (`restartLearning`; the first packet when there was none), and the first packet after that confirms the
+ *   endpoint (rtpengine 10.5: one packet 5 s after the answer confirms at once); `heuristic` prefers a source
+ *   that matches the SDP address exactly, then one with the SDP's IP, so a stray packet does not win over the
+ *   advertised endpoint.
  * After confirmation the endpoint only moves with `media handover`. `asymmetric` never learns.
  */
 import type { Endpoint, PacketStream } from '../call/model.ts';
@@ -67,4 +69,9 @@ export function learnFrom(
   }
   if (nowMs - s.learningSince >= LEARNING_WINDOW_MS) s.confirmed = true;
   return 'accept';
+}
+
+/** An offer or answer opens the learning window again on the streams it touched that are not confirmed. */
+export function restartLearning(s: PacketStream, nowMs: number): void {
+  if (!s.confirmed) s.learningSince = nowMs;
 }

@@ -5,6 +5,7 @@
  * sequence, DTMF-security replacement). It also reports the DTMF events it sees.
  */
 
+import { type DtmfTriggerState, noteDigit } from './dtmf-trigger.ts';
 import { type DtmfEventBlock, payloadOffset, readEventBlock } from './rfc4733.ts';
 import { silenceByte } from './silence.ts';
 import { amplitudeOfDb, dtmfFrequencies, encodeInto, g711Encoder, toneSamples } from './tone.ts';
@@ -40,6 +41,8 @@ export interface MediaSwitches {
   silenceMedia: boolean;
   /** null = DTMF passes. A bare mode takes DTMF_BLOCK_DEFAULTS. */
   blockDtmf: DtmfSecurity | DtmfBlock | null;
+  /** A party's `block DTMF` trigger, watched on its RFC 4733 events (never on the call-wide switches). */
+  trigger?: DtmfTriggerState | null;
 }
 
 export function newSwitches(): MediaSwitches {
@@ -88,6 +91,23 @@ export interface StreamControl {
   onDtmf: ((seen: SeenDtmf) => void) | null;
   /** Made on first use: what replacing events with audio needs to remember. */
   replacement?: ReplacementState;
+  /** RTP timestamp of the last event seen starting (a trigger counts each event once). */
+  lastEventStart?: number;
+  /** `play DTMF` as in-band tones, when the stream has no telephone-event type (see dtmf-inject.ts). */
+  inband?: InbandTone | null;
+}
+
+/** A tone written over the party's own audio frames, frame by frame, as rtpengine 10.5 does. */
+export interface InbandTone {
+  frequencies: readonly number[];
+  peak: number;
+  /** Samples of tone still to write; then `pauseSamples` of the party's audio pass untouched. */
+  remaining: number;
+  pauseSamples: number;
+  /** Samples written so far: the phase of the next frame. */
+  written: number;
+  /** Called once the tone and its pause are over (the next queued digit starts then). */
+  done: () => void;
 }
 
 /** The stream's audio frames, and the event being replaced by audio. */
@@ -226,6 +246,36 @@ function dtmfReplacement(
   }
 }
 
+function watchTrigger(party: MediaSwitches, digit: number, nowMs: number): void {
+  const t = party.trigger;
+  if (!t) return;
+  const action = noteDigit(t, digit, nowMs, () => {
+    party.blockDtmf = null;
+  });
+  if (action?.kind === 'on') party.blockDtmf = action.mode;
+  else if (action?.kind === 'off') party.blockDtmf = null;
+}
+
+/** Writes the next frame of an in-band tone over a G.711 audio frame (other codecs pass untouched). */
+function writeInband(c: StreamControl, t: InbandTone, pkt: Buffer, off: number, pt: number): void {
+  const codec = c.payloadTypes.byType.get(pt);
+  const encode = codec ? g711Encoder(codec.encoding) : null;
+  if (!codec || encode === null) return;
+  const padding = pkt[0]! & 0x20 ? (pkt[pkt.length - 1] ?? 0) : 0;
+  const n = pkt.length - off - padding;
+  if (n <= 0) return;
+  if (t.remaining > 0) {
+    encodeInto(toneSamples(t.frequencies, t.peak, codec.clockRate, t.written, n), encode, pkt, off);
+    t.written += n;
+    t.remaining -= n;
+    return;
+  }
+  t.pauseSamples -= n;
+  if (t.pauseSamples > 0) return;
+  c.inband = null;
+  t.done();
+}
+
 /**
  * Returns the packet to relay (possibly `pkt` rewritten in place, or a new buffer) or null to drop it.
  * Never throws on malformed input: what is not RTP version 2 goes through untouched.
@@ -254,6 +304,11 @@ export function controlPacket(
     }
     const blocked = c.call.blockDtmf ?? c.party.blockDtmf;
     if (blocked !== null && block) out = dtmfReplacement(c, blockOf(blocked), block, pkt, off, random);
+    // the packet took the mode in force; a trigger completed by its event switches from the next one on
+    if (block && ts !== c.lastEventStart) {
+      c.lastEventStart = ts;
+      watchTrigger(c.party, block.event, nowMs);
+    }
     // rtpengine drops blocked events without renumbering the stream: so do we
     if (out === null) return null;
   } else {
@@ -263,6 +318,7 @@ export function controlPacket(
       c.out.seqOffset--;
       return null;
     }
+    if (c.inband) writeInband(c, c.inband, pkt, off, pt);
     if (c.call.silenceMedia || c.party.silenceMedia) {
       const fill = silenceByte(c.payloadTypes.byType.get(pt)?.encoding ?? '');
       if (fill !== null) pkt.fill(fill, off);

@@ -6,6 +6,7 @@
 import type { PacketStream } from '../call/model.ts';
 import { learnFrom } from './endpoint-learning.ts';
 import { controlPacket } from './media-control.ts';
+import { isRtcp } from './rtcp-demux.ts';
 
 /** Global counters for `statistics`: relayed packets and errors across all calls. */
 export const relayTotals = {
@@ -32,6 +33,8 @@ export function relayPacket(
     relayTotals.errors++;
     return;
   }
+  // `NAT-wait`: the party's NAT is open towards us once it has sent something
+  if (s.natWait === true) s.natWait = false;
   const wasConfirmed = s.confirmed;
   if (learnFrom(s, address, port, family === 'IPv6' ? 'IP6' : 'IP4', nowMs) === 'drop') {
     relayTotals.dropped++;
@@ -61,10 +64,12 @@ export function relayPacket(
     relayTotals.dropped++;
     return;
   }
-  const out = echo === 'echo' ? s : s.sink;
+  let out = echo === 'echo' ? s : s.sink;
+  // rtcp-mux on our side only: its RTCP goes to the other side's RTCP port
+  if (s.rtcpSink !== undefined && echo !== 'echo' && isRtcp(packet)) out = s.rtcpSink;
   const socket = out?.socket;
   const ep = out?.endpoint;
-  if (!out || !socket || !ep || ep.port === 0) {
+  if (!out || !socket || !ep || ep.port === 0 || out.natWait === true) {
     relayTotals.dropped++;
     return;
   }

@@ -68,12 +68,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     exchanges: [2, 3, 4],
     reason: `${ICE} (a=ice-options:trickle in the offer)`,
   },
-  {
-    scenario: 'rtcp-mux-demux',
-    exchanges: [2, 3],
-    reason:
-      'rtcp-mux demux: rtpengine keeps mux towards the offerer in the answer and binds no RTCP port for it; not implemented',
-  },
 ];
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'ng');
