@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     endpointLearning: cfg.endpointLearning,
     tos: cfg.tos,
     dtmfLogDest,
+    dtmfDigitDelay: cfg.dtmfDigitDelay,
     maxLoad: cfg.maxLoad,
     maxCpu: cfg.maxCpu,
     maxBandwidth: cfg.maxBandwidth,
@@ -103,8 +104,6 @@ async function main(argv: string[]): Promise<number> {
   };
   // What needs every call in one thread keeps the daemon on one (actors/threads/README.md).
   const oneThreadOnly = [
-    ...(cfg.listenCli.length > 0 ? ['listen-cli'] : []),
-    ...(cfg.listenHttp.length > 0 ? ['listen-http'] : []),
     ...(cfg.listenUdp.length > 0 ? ['listen-udp'] : []),
     ...(cfg.listenTcp.length > 0 ? ['listen-tcp'] : []),
     ...(kernelTable ? ['table'] : []),
@@ -126,6 +125,8 @@ async function main(argv: string[]): Promise<number> {
             settings,
             listenNg: cfg.listenNg.map((l) => ({ ...l })),
             listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
+            listenCli: cfg.listenCli.map((l) => ({ ...l })),
+            listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
             log,
           })
         : await startOneThread(settings);

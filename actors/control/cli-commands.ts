@@ -4,8 +4,9 @@
  * were recorded from the real daemon. No sockets and no actors here: everything the commands read or change is
  * reached through `CliEnv`, so the whole surface is unit-testable.
  */
-import type { Call, Monologue, PacketStream } from '../../src/call/model.ts';
+import type { Component, StreamStats } from '../../src/call/model.ts';
 import { NG_COMMANDS } from '../../src/ng/commands.ts';
+import type { Family } from '../../src/ng/request.ts';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
 import type { DaemonSettings } from '../context.ts';
 import type { PortUsage } from '../messages.ts';
@@ -56,6 +57,102 @@ export interface CliParams {
   interfaces: string[];
 }
 
+/**
+ * What the CLI reads of a call: a live `Call` is one, and so is its plain-data copy (`snapshotCall`), which is
+ * what crosses from a call thread to the main thread's CLI.
+ */
+export interface CliStream {
+  readonly component: Component;
+  readonly local: { readonly interfaceName: string; readonly address: string; readonly port: number } | null;
+  readonly endpoint: { readonly family: Family; readonly address: string; readonly port: number } | null;
+  readonly stats: Readonly<StreamStats>;
+}
+
+export interface CliMedia {
+  readonly index: number;
+  readonly type: string;
+  readonly protocol: string;
+  readonly rtp: CliStream;
+  readonly rtcp: CliStream;
+}
+
+export interface CliMonologue {
+  readonly tag: string | null;
+  readonly label: string | null;
+  readonly viaBranch: string | null;
+  /** Unix ms. */
+  readonly created: number;
+  readonly index: number;
+  readonly medias: readonly CliMedia[];
+  /** Links to monologues of the same call (the same objects as in `monologues`). */
+  readonly subscribers: readonly { readonly subscriber: CliMonologue }[];
+}
+
+export interface CliCall {
+  readonly callId: string;
+  /** Unix seconds. */
+  readonly created: number;
+  readonly lastSignal: number;
+  readonly destroyAt: number;
+  readonly monologues: ReadonlyMap<string, CliMonologue>;
+}
+
+function snapshotStream(ps: CliStream): CliStream {
+  const l = ps.local;
+  const e = ps.endpoint;
+  const { packets, bytes, errors, lastPacket } = ps.stats;
+  return {
+    component: ps.component,
+    local: l ? { interfaceName: l.interfaceName, address: l.address, port: l.port } : null,
+    endpoint: e ? { family: e.family, address: e.address, port: e.port } : null,
+    stats: { packets, bytes, errors, lastPacket },
+  };
+}
+
+/**
+ * A plain-data copy of what the CLI shows of a call: no sockets, actors or timers, so it can be posted between
+ * threads (structured clone keeps the subscriber links pointing at the copied monologues).
+ */
+export function snapshotCall(call: CliCall): CliCall {
+  const copies = new Map<CliMonologue, CliMonologue & { subscribers: { subscriber: CliMonologue }[] }>();
+  for (const m of call.monologues.values())
+    copies.set(m, {
+      tag: m.tag,
+      label: m.label,
+      viaBranch: m.viaBranch,
+      created: m.created,
+      index: m.index,
+      medias: m.medias.map((media) => ({
+        index: media.index,
+        type: media.type,
+        protocol: media.protocol,
+        rtp: snapshotStream(media.rtp),
+        rtcp: snapshotStream(media.rtcp),
+      })),
+      subscribers: [],
+    });
+  for (const [m, copy] of copies)
+    for (const l of m.subscribers) {
+      const s = copies.get(l.subscriber);
+      if (s) copy.subscribers.push({ subscriber: s });
+    }
+  const monologues = new Map<string, CliMonologue>();
+  for (const [key, m] of call.monologues) {
+    const copy = copies.get(m);
+    if (copy) monologues.set(key, copy);
+  }
+  return {
+    callId: call.callId,
+    created: call.created,
+    lastSignal: call.lastSignal,
+    destroyAt: call.destroyAt,
+    monologues,
+  };
+}
+
+/** A value now (one thread holds the calls) or later (asked of the call threads). */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface CliEnv {
   settings: DaemonSettings;
   tunables: CliTunables;
@@ -63,10 +160,15 @@ export interface CliEnv {
   start: CliParams;
   setLogLevel(level: number): void;
   /** Live calls, newest first. */
-  calls(): Call[];
-  call(callId: string): Call | undefined;
+  calls(): Awaitable<readonly CliCall[]>;
+  call(callId: string): Awaitable<CliCall | undefined>;
   /** Ends one call as an operator would; false when no such call. */
-  terminate(callId: string): boolean;
+  terminate(callId: string): Awaitable<boolean>;
+  /**
+   * Called after every `set` and `params` command, where `settings`, `tunables` and the log level are copies
+   * of what others use (the call threads): they get the values now in force.
+   */
+  settingsChanged?(): Promise<void>;
   /** The ng `statistics` tree. */
   statistics(): Promise<NgDict>;
   portUsage(interfaceName: string): Promise<PortUsage>;
@@ -266,7 +368,7 @@ export function statisticsJson(v: NgValue, key = ''): string {
     .join(',')}}`;
 }
 
-function mediaFamilies(call: Call): Set<string> | null {
+function mediaFamilies(call: CliCall): Set<string> | null {
   const fams = new Set<string>();
   for (const m of call.monologues.values())
     for (const media of m.medias)
@@ -278,7 +380,7 @@ function mediaFamilies(call: Call): Set<string> | null {
   return fams.size > 0 ? fams : null;
 }
 
-export function formatNumSessions(calls: Call[]): string {
+export function formatNumSessions(calls: readonly CliCall[]): string {
   let v4 = 0;
   let v6 = 0;
   let mixed = 0;
@@ -303,19 +405,19 @@ export function formatNumSessions(calls: Call[]): string {
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
 /** We do not record which ng client created a call, so `proxy` stays empty. */
-function sessionLine(c: Call): string {
+function sessionLine(c: CliCall): string {
   return `callid: ${padL(c.callId, 60)} | deletionmark:${padL(yesNo(c.destroyAt > 0), 4)} | created: ${padL(c.created, 11)} | proxy: | redis_keyspace:0 | foreign:no\n`;
 }
 
-function tagType(m: Monologue, call: Call): string {
+function tagType(m: CliMonologue, call: CliCall): string {
   if (m.tag === null) return 'UNKNOWN';
-  let first: Monologue | null = null;
+  let first: CliMonologue | null = null;
   for (const o of call.monologues.values())
     if (o.tag !== null && (!first || o.index < first.index)) first = o;
   return first === m ? 'FROM_TAG' : 'TO_TAG';
 }
 
-function streamLine(ps: PacketStream, created: number): string {
+function streamLine(ps: CliStream, created: number): string {
   const local = ps.local;
   const ep = ps.endpoint;
   const rtcp = ps.component === 'rtcp' ? ' (RTCP)' : '';
@@ -323,7 +425,7 @@ function streamLine(ps: PacketStream, created: number): string {
   return `-------- Port ${padL(local?.address ?? '', 15)}:${padR(local?.port ?? 0, 5)} <> ${padL(ep?.address ?? '', 15)}:${padR(ep?.port ?? 0, 5)}${rtcp}, SSRC 0, ${ps.stats.packets} p, ${ps.stats.bytes} b, ${ps.stats.errors} e, ${ts} ts\n`;
 }
 
-export function formatSession(call: Call, nowMs: number): string {
+export function formatSession(call: CliCall, nowMs: number): string {
   let s = `\ncallid: ${call.callId}\ndeletionmark: ${yesNo(call.destroyAt > 0)}\ncreated: ${call.created}\nproxy: \ntos: 0\nlast_signal: ${call.lastSignal}\nredis_keyspace: 0\nforeign: no\n\n`;
   const monologues = [...call.monologues.values()].sort((a, b) => a.index - b.index);
   for (const m of monologues) {
@@ -341,13 +443,14 @@ export function formatSession(call: Call, nowMs: number): string {
 
 async function formatInterfaces(env: CliEnv): Promise<string> {
   let s = '';
+  const calls = await env.calls();
   const { portMin, portMax } = env.settings;
   const total = portMax - portMin + 1;
   for (const i of env.settings.interfaces) {
     const usage = await env.portUsage(i.name);
     const used = usage.used * 2;
     let last = 0;
-    for (const c of env.calls())
+    for (const c of calls)
       for (const m of c.monologues.values())
         for (const media of m.medias)
           for (const ps of [media.rtp, media.rtcp])
@@ -363,11 +466,11 @@ async function formatInterfaces(env: CliEnv): Promise<string> {
 // ---- list / get ----
 
 const LIST: Record<string, Handler> = {
-  numsessions: (_r, env) => formatNumSessions(env.calls()),
-  sessions: (rest, env) => {
+  numsessions: async (_r, env) => formatNumSessions(await env.calls()),
+  sessions: async (rest, env) => {
     if (rest === '') return MORE;
     const [which] = nextWord(rest);
-    const calls = env.calls();
+    const calls = await env.calls();
     if (which === 'all' || which === 'own') {
       if (calls.length === 0)
         return which === 'all'
@@ -376,7 +479,7 @@ const LIST: Record<string, Handler> = {
       return calls.map(sessionLine).join('');
     }
     if (which === 'foreign') return 'No foreign sessions on this media relay.\n';
-    const call = env.call(which);
+    const call = await env.call(which);
     return call ? formatSession(call, env.now()) : `\nCall ID not found (${which}).\n\n`;
   },
   totals: async (_r, env) => formatTotals(await env.statistics()),
@@ -597,17 +700,17 @@ const PARAMS: Record<string, Handler> = {
 
 // ---- top level ----
 
-function terminate(rest: string, env: CliEnv): string {
+async function terminate(rest: string, env: CliEnv): Promise<string> {
   if (rest === '') return MORE;
   const [which] = nextWord(rest);
   if (which === 'all' || which === 'own') {
-    for (const c of env.calls()) env.terminate(c.callId);
+    for (const c of await env.calls()) await env.terminate(c.callId);
     return which === 'all'
       ? 'All calls terminated by operator.\n'
       : 'All own calls terminated by operator.\n';
   }
   if (which === 'foreign') return 'All foreign calls terminated by operator.\n';
-  return env.terminate(which)
+  return (await env.terminate(which))
     ? `\nCall Id (${which}) successfully terminated by operator.\n\n`
     : `\nCall Id not found (${which}).\n\n`;
 }
@@ -623,17 +726,17 @@ const TOP: Record<string, Handler> = {
   kslist: () => '\nSubscribed-on keyspaces:\n\n',
   active: () => "Ok, all calls set to 'owned (active)'\n",
   standby: () => 'Standby mode needs Redis replication, which rtpengine-ts does not have yet\n',
-  debug: (rest, env) => {
+  debug: async (rest, env) => {
     if (rest === '') return 'No call ID specified\n';
     const [id] = nextWord(rest);
-    return env.call(id)
+    return (await env.call(id))
       ? 'Per-call debugging is not supported by rtpengine-ts\n'
       : `Call ID '${id}' not found\n`;
   },
-  call: (rest, env) => {
+  call: async (rest, env) => {
     if (rest === '') return MORE;
     const [id, after] = nextWord(rest);
-    const c = env.call(id);
+    const c = await env.call(id);
     if (!c) return `No such call '${id}'\n`;
     const [what] = nextWord(after);
     if (what === 'info') return formatSession(c, env.now());
@@ -654,5 +757,7 @@ export async function runCliCommand(lineText: string, env: CliEnv): Promise<stri
       .map((k) => `\t${k}\n`)
       .join('')}`;
   if (!h) return unknown(lineText);
-  return h(rest, env);
+  const out = await h(rest, env);
+  if ((word === 'set' || word === 'params') && env.settingsChanged) await env.settingsChanged();
+  return out;
 }

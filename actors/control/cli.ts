@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dispatch, type Ref } from 'nact';
+import type { Logger } from '../../src/log/logger.ts';
 import type { CallRegistry } from '../calls/registry.ts';
-import type { DaemonContext } from '../context.ts';
+import type { DaemonContext, DaemonSettings } from '../context.ts';
 import type { CallMsg, PortMsg, PortUsage } from '../messages.ts';
 import { type AnyRef, ask } from '../runtime.ts';
 import {
@@ -17,14 +18,14 @@ import {
   runCliCommand,
 } from './cli-commands.ts';
 import type { NgDispatcher } from './dispatcher.ts';
-import { spawnStreamListener } from './listen.ts';
+import { type ListenerContext, spawnStreamListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 import { statisticsReply } from './statistics.ts';
 
 /** A command line longer than this can never be valid: the connection is dropped instead of buffering more. */
 export const MAX_CLI_LINE = 64 * 1024;
 
-function softOpenFileLimit(): number {
+export function softOpenFileLimit(): number {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     return m?.[1] ? Number(m[1]) : 0;
@@ -35,15 +36,14 @@ function softOpenFileLimit(): number {
 
 const ENVS = new WeakMap<DaemonContext, CliEnv>();
 
-/** The one CliEnv of a daemon, made on first use (which is start-up, when listeners bind). */
-export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
-  const existing = ENVS.get(ctx);
-  if (existing) return existing;
-  const logLevels = new Map<string, number>(LOG_SUBSYSTEMS.map(([n]) => [n, ctx.log.level]));
+/**
+ * The CLI's tunables over a daemon's settings, with every log subsystem at `logLevel`. The load limits are the
+ * daemon's own settings (the dispatcher checks them): `set maxload` changes them live.
+ */
+export function cliTunables(settings: DaemonSettings, logLevel: number): CliTunables {
+  const logLevels = new Map<string, number>(LOG_SUBSYSTEMS.map(([n]) => [n, logLevel]));
   logLevels.set('internals', -1);
-  const settings = ctx.settings;
-  // The load limits are the daemon's own settings (the dispatcher checks them): `set maxload` changes them live.
-  const tunables: CliTunables = {
+  return {
     get maxBandwidth() {
       return settings.maxBandwidth ?? 0;
     },
@@ -65,6 +65,13 @@ export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
     controlTos: 0,
     logLevels,
   };
+}
+
+/** The one CliEnv of a daemon, made on first use (which is start-up, when listeners bind). */
+export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
+  const existing = ENVS.get(ctx);
+  if (existing) return existing;
+  const tunables = cliTunables(ctx.settings, ctx.log.level);
   const portUsage = (interfaceName?: string) =>
     ask<PortMsg, PortUsage>(ctx.ports, (reply) =>
       interfaceName === undefined ? { kind: 'usage', reply } : { kind: 'usage', interfaceName, reply },
@@ -95,7 +102,7 @@ export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
 }
 
 /** Runs one command for any surface; a failing command answers with an error text instead of throwing. */
-export async function answerCli(env: CliEnv, ctx: DaemonContext, lineText: string): Promise<string> {
+export async function answerCli(env: CliEnv, ctx: { log: Logger }, lineText: string): Promise<string> {
   ctx.log.info('Got CLI command', { command: lineText });
   try {
     return await runCliCommand(lineText, env);
@@ -114,7 +121,18 @@ export function spawnCliListener(
   port: number,
   name: string,
 ): Ref<ListenerMsg> {
-  const env = cliEnvFor(ctx, registry);
+  return spawnCliListenerWith(parent, ctx, cliEnvFor(ctx, registry), host, port, name);
+}
+
+/** The CLI listener over any CliEnv: the daemon's own, or the main thread's over the call threads. */
+export function spawnCliListenerWith(
+  parent: AnyRef,
+  ctx: ListenerContext,
+  env: CliEnv,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
   return spawnStreamListener(parent, ctx, {
     host,
     port,

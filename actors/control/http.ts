@@ -27,8 +27,8 @@ import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 import { answerCli, cliEnvFor } from './cli.ts';
 import type { CliEnv } from './cli-commands.ts';
-import type { NgDispatcher } from './dispatcher.ts';
-import { listenOn } from './listen.ts';
+import type { NgDispatcher, NgHandler } from './dispatcher.ts';
+import { type ListenerContext, listenOn } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** The largest request body or WebSocket message accepted (an ng offer with a big SDP fits many times). */
@@ -83,8 +83,9 @@ export function chooseSubprotocol(header: string | undefined): Subprotocol | nul
 }
 
 interface HttpDeps {
-  ctx: DaemonContext;
-  dispatcher: NgDispatcher;
+  ctx: ListenerContext;
+  /** The daemon's dispatcher, or the call threads that route each message to its call's thread. */
+  dispatcher: NgHandler;
   env: CliEnv;
 }
 
@@ -205,7 +206,20 @@ export function spawnHttpListener(
   port: number,
   name: string,
 ): Ref<ListenerMsg> {
-  const deps: HttpDeps = { ctx, dispatcher, env: cliEnvFor(ctx, registry) };
+  return spawnHttpListenerWith(parent, ctx, dispatcher, cliEnvFor(ctx, registry), host, port, name);
+}
+
+/** The HTTP listener over any ng handler and CliEnv: the daemon's own, or the main thread's over the call threads. */
+export function spawnHttpListenerWith(
+  parent: AnyRef,
+  ctx: ListenerContext,
+  dispatcher: NgHandler,
+  env: CliEnv,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
+  const deps: HttpDeps = { ctx, dispatcher, env };
   return spawn(
     parent,
     async (state: HttpState, msg: ListenerMsg) => {

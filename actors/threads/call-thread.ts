@@ -6,6 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../../src/log/logger.ts';
 import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
+import { cliEnvFor } from '../control/cli.ts';
+import { snapshotCall } from '../control/cli-commands.ts';
 import { statisticsReply } from '../control/statistics.ts';
 import type { PortMsg, PortUsage } from '../messages.ts';
 import { ask } from '../runtime.ts';
@@ -29,6 +31,9 @@ const daemon = await startDaemon({
   threadShare: data.share,
   ...(data.timeoutScanMs !== undefined ? { timeoutScanMs: data.timeoutScanMs } : {}),
 });
+
+/** What the main thread's CLI asks of this thread's calls, answered as a one-thread daemon's CLI would. */
+const cli = cliEnvFor(daemon.ctx, daemon.registry);
 
 /** sockaddr per ng client (a few proxies send everything): built once. */
 const peers = new Map<string, Buffer>();
@@ -55,6 +60,14 @@ function ownBytes(b: Buffer): Uint8Array {
 function post(m: FromCallThread): void {
   if (m.kind === 'ng' && m.reply) port?.postMessage(m, [m.reply.buffer as ArrayBuffer]);
   else port?.postMessage(m);
+}
+
+/** A CLI question is always answered: a failure is logged and answered as "nothing here". */
+function answerCli(make: () => Promise<FromCallThread>, failed: FromCallThread): void {
+  make().then(post, (e) => {
+    log.err('CLI request failed', { error: e });
+    post(failed);
+  });
 }
 
 port.on('message', (m: ToCallThread) => {
@@ -91,6 +104,34 @@ port.on('message', (m: ToCallThread) => {
           post({ kind: 'statistics', id: m.id, statistics: {} });
         },
       );
+      break;
+    case 'calls':
+      answerCli(async () => ({ kind: 'calls', id: m.id, calls: (await cli.calls()).map(snapshotCall) }), {
+        kind: 'calls',
+        id: m.id,
+        calls: [],
+      });
+      break;
+    case 'call':
+      answerCli(
+        async () => {
+          const call = await cli.call(m.callId);
+          return { kind: 'call', id: m.id, call: call ? snapshotCall(call) : null };
+        },
+        { kind: 'call', id: m.id, call: null },
+      );
+      break;
+    case 'terminate':
+      answerCli(async () => ({ kind: 'terminate', id: m.id, found: await cli.terminate(m.callId) }), {
+        kind: 'terminate',
+        id: m.id,
+        found: false,
+      });
+      break;
+    case 'settings':
+      Object.assign(daemon.ctx.settings, m.settings);
+      cli.setLogLevel(m.logLevel);
+      post({ kind: 'settings', id: m.id });
       break;
     case 'stop':
       daemon.stop().then(() => {

@@ -1,6 +1,7 @@
 /**
  * The main thread's side of `--num-threads` (see README.md here): starts the call threads, routes each ng
- * message to the thread that owns its call (by a hash of the call-id), merges `list` and `statistics`, and
+ * message to the thread that owns its call (by a hash of the call-id), merges `list` and `statistics`, answers
+ * the CLI's questions about calls and hands its settings changes to every thread (threaded-cli-env.ts), and
  * supervises the threads: one that dies is written as a supervision record and started again.
  */
 import { Worker } from 'node:worker_threads';
@@ -15,9 +16,18 @@ import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
 import { mergeStatistics } from '../../src/stats/merge-statistics.ts';
 import { callIdHash } from '../calls/registry.ts';
 import type { DaemonSettings } from '../context.ts';
+import type { CliCall } from '../control/cli-commands.ts';
 import type { DatagramReplyPath, NgHandler } from '../control/dispatcher.ts';
+import type { PortUsage } from '../messages.ts';
+import { InterfacePorts } from '../singletons/port-allocator.ts';
 import type { ThreadShare } from '../system.ts';
-import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+import {
+  type CallThreadData,
+  type FromCallThread,
+  type LiveSettings,
+  liveSettingsOf,
+  type ToCallThread,
+} from './messages.ts';
 
 /** The worker script: the compiled .js next to this file, or the .ts source when running through tsx. */
 const THREAD_SCRIPT = new URL(
@@ -273,6 +283,61 @@ export class CallThreads implements NgHandler {
       reply.statistics = mergeStatistics(parts);
     }
     return encodeNgReply(cookie, encoding, reply);
+  }
+
+  /** Asks every thread the same question; a thread that does not answer (dead, hung) is left out. */
+  async #askAll<K extends FromCallThread['kind']>(
+    kind: K,
+    make: (id: number) => ToCallThread,
+  ): Promise<Extract<FromCallThread, { kind: K }>[]> {
+    const answers = await Promise.all(this.#slots.map((_, i) => this.#ask(i, make)));
+    return answers.filter((a): a is Extract<FromCallThread, { kind: K }> => a?.kind === kind);
+  }
+
+  /** Every thread's calls as plain-data snapshots, newest first (as one thread lists them). */
+  async callSnapshots(): Promise<CliCall[]> {
+    const answers = await this.#askAll('calls', (id) => ({ kind: 'calls', id }));
+    // each thread's list is newest first already: a stable sort by creation keeps that order among equal seconds
+    return answers.flatMap((a) => a.calls).sort((a, b) => b.created - a.created);
+  }
+
+  /** One call, from the thread that owns its call-id. */
+  async callSnapshot(callId: string): Promise<CliCall | undefined> {
+    const r = await this.#ask(threadOf(callId, this.#slots.length), (id) => ({ kind: 'call', id, callId }));
+    return r?.kind === 'call' && r.call ? r.call : undefined;
+  }
+
+  /** Ends one call as an operator would (in the thread that owns it); false when no thread has it. */
+  async terminate(callId: string): Promise<boolean> {
+    const r = await this.#ask(threadOf(callId, this.#slots.length), (id) => ({
+      kind: 'terminate',
+      id,
+      callId,
+    }));
+    return r?.kind === 'terminate' && r.found;
+  }
+
+  /** The daemon's `statistics` tree, merged from every thread's (no thread counts it as an ng request). */
+  async statistics(): Promise<NgDict> {
+    const answers = await this.#askAll('statistics', (id) => ({ kind: 'statistics', id }));
+    return mergeStatistics(answers.map((a) => a.statistics));
+  }
+
+  /** Port pairs in use on one interface: read straight from the pool the threads share. */
+  portUsage(interfaceName: string): PortUsage {
+    const { portMin, portMax } = this.opts.settings;
+    // owner 1 only marks pairs this view would claim, and it claims none: it reads the shared counts
+    return new InterfacePorts(portMin, portMax, { buffers: this.share.ports, owner: 1 }).usage(interfaceName);
+  }
+
+  /**
+   * Every thread takes `settings` and the log level. They are also kept for threads started later (a thread
+   * that died is started again with the settings in force, not those of start-up).
+   */
+  async applySettings(settings: LiveSettings, logLevel: number): Promise<void> {
+    Object.assign(this.opts.settings, settings);
+    const live = liveSettingsOf(this.opts.settings);
+    await this.#askAll('settings', (id) => ({ kind: 'settings', id, settings: live, logLevel }));
   }
 
   /** Stops every thread's calls (sockets closed, ports freed) and the threads themselves. */

@@ -4,6 +4,7 @@
  */
 import type { NgDict } from '../../src/ng/types.ts';
 import type { DaemonSettings } from '../context.ts';
+import type { CliCall } from '../control/cli-commands.ts';
 import type { DatagramReplyPath } from '../control/dispatcher.ts';
 import type { ThreadShare } from '../system.ts';
 
@@ -16,6 +17,12 @@ export type ToCallThread =
   /** This thread's part of a `list` (call-ids) or `statistics` fan-out: not counted as a request. */
   | { kind: 'list'; id: number; limit: number }
   | { kind: 'statistics'; id: number }
+  /** For the CLI: this thread's calls (plain-data snapshots, newest first), one call, ending one call. */
+  | { kind: 'calls'; id: number }
+  | { kind: 'call'; id: number; callId: string }
+  | { kind: 'terminate'; id: number; callId: string }
+  /** A CLI `set` or `params revert`: the settings and log level now in force for the whole daemon. */
+  | { kind: 'settings'; id: number; settings: LiveSettings; logLevel: number }
   | { kind: 'stop'; id: number };
 
 export type FromCallThread =
@@ -23,6 +30,10 @@ export type FromCallThread =
   | { kind: 'ng'; id: number; reply: Uint8Array | null; sent: boolean }
   | { kind: 'list'; id: number; callIds: string[] }
   | { kind: 'statistics'; id: number; statistics: NgDict }
+  | { kind: 'calls'; id: number; calls: CliCall[] }
+  | { kind: 'call'; id: number; call: CliCall | null }
+  | { kind: 'terminate'; id: number; found: boolean }
+  | { kind: 'settings'; id: number }
   | { kind: 'stop'; id: number };
 
 export interface CallThreadData {
@@ -32,4 +43,33 @@ export interface CallThreadData {
   /** The main logger's threshold (-1 = silent); a thread's lines carry `thread: index`. */
   logLevel: number;
   timeoutScanMs?: number;
+}
+
+/** The settings the CLI changes while the daemon runs (the rest are fixed at start-up). */
+export type LiveSettings = Pick<
+  DaemonSettings,
+  | 'maxSessions'
+  | 'timeout'
+  | 'silentTimeout'
+  | 'finalTimeout'
+  | 'offerTimeout'
+  | 'deleteDelay'
+  | 'maxLoad'
+  | 'maxCpu'
+  | 'maxBandwidth'
+>;
+
+export function liveSettingsOf(s: DaemonSettings): Required<LiveSettings> {
+  return {
+    maxSessions: s.maxSessions,
+    timeout: s.timeout,
+    silentTimeout: s.silentTimeout,
+    finalTimeout: s.finalTimeout,
+    offerTimeout: s.offerTimeout,
+    deleteDelay: s.deleteDelay,
+    // 0 is "no limit", as an absent one
+    maxLoad: s.maxLoad ?? 0,
+    maxCpu: s.maxCpu ?? 0,
+    maxBandwidth: s.maxBandwidth ?? 0,
+  };
 }

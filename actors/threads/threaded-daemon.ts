@@ -1,32 +1,42 @@
 /**
- * The daemon with `--num-threads` above 1: the main thread's actor system holds the ng listeners (UDP and TCP),
- * whose messages go to the call threads (call-threads.ts) instead of an in-thread dispatcher.
+ * The daemon with `--num-threads` above 1: the main thread's actor system holds the control listeners (ng over
+ * UDP and TCP, CLI, HTTP/WebSocket), whose ng messages go to the call threads (call-threads.ts) instead of an
+ * in-thread dispatcher and whose CLI commands ask them (threaded-cli-env.ts).
  *
  *   root (nact system, main thread)
- *   ├─ ng-udp-N, ng-tcp-N   control listeners
+ *   ├─ ng-udp-N, ng-tcp-N, cli-N, http-N   control listeners
  *   └─ (CallThreads)        call-thread-0 … call-thread-K, each the call side of actors/system.ts
  */
 import { start, stop } from 'nact';
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
+import { spawnCliListenerWith } from '../control/cli.ts';
+import { spawnHttpListenerWith } from '../control/http.ts';
 import { spawnNgTcp } from '../control/ng-tcp.ts';
 import { bindListener, spawnNgUdp } from '../control/ng-udp.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { DaemonOptions } from '../system.ts';
 import { CallThreads } from './call-threads.ts';
+import { threadedCliEnv } from './threaded-cli-env.ts';
 
 export interface ThreadedDaemon {
   readonly threads: CallThreads;
   readonly supervision: SupervisionLog;
   readonly ngPorts: number[];
   readonly tcpNgPorts: number[];
+  /** The ports the CLI and HTTP listeners bound (useful with port 0). */
+  readonly cliPorts: number[];
+  readonly httpPorts: number[];
   /** Calls in every thread. */
   readonly calls: number;
   stop(): Promise<void>;
 }
 
 export async function startThreadedDaemon(
-  opts: Pick<DaemonOptions, 'settings' | 'listenNg' | 'listenTcpNg' | 'log' | 'timeoutScanMs'> & {
+  opts: Pick<
+    DaemonOptions,
+    'settings' | 'listenNg' | 'listenTcpNg' | 'listenCli' | 'listenHttp' | 'log' | 'timeoutScanMs'
+  > & {
     threads: number;
   },
 ): Promise<ThreadedDaemon> {
@@ -44,6 +54,9 @@ export async function startThreadedDaemon(
   const listeners: AnyRef[] = [];
   const ngPorts: number[] = [];
   const tcpNgPorts: number[] = [];
+  const cliPorts: number[] = [];
+  const httpPorts: number[] = [];
+  const cli = threadedCliEnv(threads, opts.settings, log);
   const stopAll = async () => {
     for (const l of listeners) stop(l);
     stop(system);
@@ -62,6 +75,18 @@ export async function startThreadedDaemon(
       what: 'tcp-ng',
       ref: spawnNgTcp(system, ctx, threads, l.host, l.port, `ng-tcp-${i}`),
     })),
+    ...(opts.listenCli ?? []).map((l, i) => ({
+      l,
+      ports: cliPorts,
+      what: 'cli',
+      ref: spawnCliListenerWith(system, ctx, cli, l.host, l.port, `cli-${i}`),
+    })),
+    ...(opts.listenHttp ?? []).map((l, i) => ({
+      l,
+      ports: httpPorts,
+      what: 'http',
+      ref: spawnHttpListenerWith(system, ctx, threads, cli, l.host, l.port, `http-${i}`),
+    })),
   ];
   for (const b of binds) {
     listeners.push(b.ref);
@@ -77,6 +102,8 @@ export async function startThreadedDaemon(
     supervision,
     ngPorts,
     tcpNgPorts,
+    cliPorts,
+    httpPorts,
     get calls() {
       return threads.calls;
     },
