@@ -31,6 +31,8 @@ export interface DaemonSettings {
   tos: number;
   /** `--dtmf-log-dest`: where DTMF events go as JSON datagrams; absent = logged only. */
   dtmfLogDest?: DtmfLogDest | null;
+  /** `--dtmf-digit-delay` (ms): DTMF triggers restart their match after digits this far apart; absent = 2500. */
+  dtmfDigitDelay?: number;
   /** `--max-load`, `--max-cpu`, `--max-bandwidth`: new calls are refused above them; 0 or absent = no limit. */
   maxLoad?: number;
   maxCpu?: number;

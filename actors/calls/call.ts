@@ -391,12 +391,15 @@ function inbandClockRate(c: StreamControl): number | null {
 }
 
 /** `block DTMF` replaces (and `unblock DTMF` removes) each addressed party's trigger. */
-function setTriggers(parties: readonly Monologue[], req: MediaControlRequest): void {
+function setTriggers(ctx: DaemonContext, parties: readonly Monologue[], req: MediaControlRequest): void {
   if (req.action !== 'block DTMF' && req.action !== 'unblock DTMF') return;
   for (const m of parties) {
     const sw = partyControl(m).switches;
     if (sw.trigger) finishTrigger(sw.trigger);
-    sw.trigger = req.action === 'block DTMF' && req.trigger ? newTriggerState(req.trigger) : null;
+    sw.trigger =
+      req.action === 'block DTMF' && req.trigger
+        ? newTriggerState(req.trigger, ctx.settings.dtmfDigitDelay)
+        : null;
   }
 }
 
@@ -423,7 +426,7 @@ function mediaControl(ctx: DaemonContext, call: Call, req: MediaControlRequest):
         ? [callSwitches(call), ...parties]
         : parties;
   setSwitches(targets, req.action, req);
-  setTriggers(sel.scope === 'call' ? [...call.monologues.values()] : sel.parties, req);
+  setTriggers(ctx, sel.scope === 'call' ? [...call.monologues.values()] : sel.parties, req);
   return { ok: true, dict: {} };
 }
 

@@ -32,8 +32,8 @@ function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
   if (!c) return false;
   // an armed DTMF trigger must see the events; an in-band digit is written into the packets
   if (c.inband || (c.party.trigger && c.party.trigger.phase !== 'done')) return true;
-  const dtmfBlocked = (b: typeof c.call.blockDtmf) =>
-    b !== null && (typeof b === 'string' ? b : b.mode) !== 'off';
+  // every DTMF-security mode, `off` included, acts on the events in userspace (rtpengine 10.5)
+  const dtmfBlocked = (b: typeof c.call.blockDtmf) => b !== null;
   const any = (sw: typeof c.call) => sw.blockMedia || sw.silenceMedia || dtmfBlocked(sw.blockDtmf);
   return any(c.call) || any(c.party) || c.out.injecting;
 }

@@ -65,6 +65,8 @@ export interface RtpengineConfig {
   readonly xmlrpcFormat: 0 | 1 | 2;
   /** `--log-facility-cdr` was given: CDR lines are logged. */
   readonly cdr: boolean;
+  /** `--dtmf-digit-delay` (ms) of DTMF triggers; 10.5 takes any integer, 0 and negative ones too. */
+  readonly dtmfDigitDelay: number;
   readonly portMin: number;
   readonly portMax: number;
   readonly timeout: number;
@@ -388,6 +390,7 @@ function buildConfig(
     b2bUrl: b2bUrl === undefined || b2bUrl === '' ? null : b2bUrl,
     xmlrpcFormat,
     cdr: raw.has('log-facility-cdr'),
+    dtmfDigitDelay: int('dtmf-digit-delay', -INT_MAX - 1, INT_MAX, 'must be an integer'),
     portMin,
     portMax,
     timeout: int('timeout', 0, INT_MAX, 'must not be negative'),

@@ -44,6 +44,7 @@ const IMPLEMENTED = new Set([
   'table',
   'no-fallback',
   'dtmf-log-dest',
+  'dtmf-digit-delay',
   'interface',
   'listen-ng',
   'listen-tcp-ng',

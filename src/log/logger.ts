@@ -2,6 +2,9 @@
  * Structured logging: one JSON object per line on stderr (rtpengine's `-E`/`--log-stderr`), so an operator's
  * tooling can read it. Levels follow syslog numbering as rtpengine's `--log-level` does (0 emerg … 7 debug).
  */
+import { writeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+
 export type LogLevelName = 'emerg' | 'alert' | 'crit' | 'err' | 'warning' | 'notice' | 'info' | 'debug';
 
 const LEVELS: Record<LogLevelName, number> = {
@@ -19,6 +22,21 @@ export type LogFields = Record<string, unknown>;
 
 export type LogSink = (line: string) => void;
 
+/**
+ * stderr, from any thread. A worker thread's process.stderr is a stream that hands every chunk to the main thread
+ * over a message port; a call thread writes its lines to fd 2 itself (synchronously, as the main thread's stderr
+ * does for files and pipes on Linux; one line is one write, so lines of different threads do not interleave).
+ */
+const stderrSink: LogSink = isMainThread
+  ? (line) => process.stderr.write(line)
+  : (line) => {
+      try {
+        writeSync(2, line);
+      } catch {
+        // stderr gone (closed pipe): nothing better to do with a log line
+      }
+    };
+
 export class Logger {
   #threshold: number;
   #sink: LogSink;
@@ -26,7 +44,7 @@ export class Logger {
 
   constructor(opts: { level?: number; sink?: LogSink; base?: LogFields } = {}) {
     this.#threshold = opts.level ?? 6;
-    this.#sink = opts.sink ?? ((line) => process.stderr.write(line));
+    this.#sink = opts.sink ?? stderrSink;
     this.#base = opts.base ?? {};
   }
 

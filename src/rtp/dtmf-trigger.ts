@@ -7,7 +7,7 @@
  * - digits count when an event starts (its first packet with a new timestamp); that packet still gets the mode in
  *   force before it, the switch acts from the next packet on;
  * - a mismatched digit restarts the match (at 1 when it is the trigger's first digit); digits further apart than
- *   `--dtmf-digit-delay` (2500 ms) restart it too;
+ *   `--dtmf-digit-delay` (default 2500 ms; 10.5 also takes 0 and negative values) restart it too;
  * - the trigger's mode defaults to `off`; the end always switches to `off` (10.5 reads `DTMF-security-trigger-end`
  *   but never uses it);
  * - the time and digit limits act only when a `trigger-end` is set; the whole thing fires once, then is disarmed.
@@ -31,6 +31,8 @@ export interface DtmfTriggerState {
   lastDigitAt: number;
   digitsSinceTrigger: number;
   timer: ReturnType<typeof setTimeout> | null;
+  /** `--dtmf-digit-delay` in force when the trigger was set: digits further apart restart the match. */
+  digitDelayMs: number;
 }
 
 /** rtpengine's `--dtmf-digit-delay` default. */
@@ -50,8 +52,16 @@ export function parseTriggerDigits(text: string | null): number[] | null {
   return out;
 }
 
-export function newTriggerState(spec: DtmfTriggerSpec): DtmfTriggerState {
-  return { spec, phase: 'armed', matched: 0, lastDigitAt: -Infinity, digitsSinceTrigger: 0, timer: null };
+export function newTriggerState(spec: DtmfTriggerSpec, digitDelayMs = DTMF_DIGIT_DELAY_MS): DtmfTriggerState {
+  return {
+    spec,
+    phase: 'armed',
+    matched: 0,
+    lastDigitAt: -Infinity,
+    digitsSinceTrigger: 0,
+    timer: null,
+    digitDelayMs,
+  };
 }
 
 /** What a digit did: switch the trigger's mode on, switch off, or nothing. */
@@ -71,7 +81,7 @@ export function noteDigit(
   digit: number,
   nowMs: number,
   onTimeout: () => void,
-  digitDelayMs = DTMF_DIGIT_DELAY_MS,
+  digitDelayMs = s.digitDelayMs,
 ): TriggerAction {
   if (s.phase === 'done') return null;
   if (nowMs - s.lastDigitAt > digitDelayMs) s.matched = 0;

@@ -3,6 +3,14 @@
  * The call actor keeps a StreamControl on each controlled RTP stream; `controlPacket` runs per packet inside the
  * socket handler (no mailbox) and decides: drop, relay as is, or relay rewritten (silence payload, renumbered
  * sequence, DTMF-security replacement). It also reports the DTMF events it sees.
+ *
+ * DTMF-security on a plain passthrough call, as rtpengine 10.5 does it on the wire (test/tools/probe-dtmf-security.ts):
+ * - `drop` and `off` drop the events; nothing is renumbered, audio passes untouched;
+ * - every other mode puts the stream through 10.5's G.711 transcoder: audio loses its marker bits;
+ * - `zero` and `DTMF` then relay the events unchanged (their options only act where 10.5 really transcodes);
+ * - `silence`, `tone` and `random` turn each event into in-band DTMF of its own digit at its own volume, one audio
+ *   frame per new event duration, the repeated end packets taken out of the sequence; `frequencies`, `volume`
+ *   and the randomness are not used there either.
  */
 
 import { type DtmfTriggerState, noteDigit } from './dtmf-trigger.ts';
@@ -13,7 +21,10 @@ import { amplitudeOfDb, dtmfFrequencies, encodeInto, g711Encoder, toneSamples } 
 /** `DTMF-security` modes (`off` lets events through although the block stays set). */
 export type DtmfSecurity = 'drop' | 'silence' | 'tone' | 'zero' | 'random' | 'dtmf' | 'off';
 
-/** A `block DTMF` with the options of its mode. */
+/**
+ * A `block DTMF` with the options of its mode. 10.5 ignores `frequencies`, `volumeDb` and `digit` on passthrough
+ * streams (the only ones we relay); they are kept as parsed for where it transcodes.
+ */
 export interface DtmfBlock {
   mode: DtmfSecurity;
   /** `tone`: one frequency per event, taken in turn. */
@@ -118,9 +129,6 @@ export interface ReplacementState {
   /** RTP timestamp of the event being replaced, and the duration of its last packet replaced. */
   eventTimestamp: number;
   lastDuration: number;
-  frequencies: readonly number[];
-  /** How many events `tone` has replaced: picks the next frequency. */
-  tones: number;
 }
 
 /** 20 ms at 8 kHz: the frame size until the stream's own frames show another. */
@@ -132,8 +140,6 @@ function replacementOf(c: StreamControl): ReplacementState {
     frameSamples: DEFAULT_FRAME_SAMPLES,
     eventTimestamp: -1,
     lastDuration: -1,
-    frequencies: [],
-    tones: 0,
   };
   return c.replacement;
 }
@@ -150,22 +156,13 @@ function noteAudioFrame(c: StreamControl, pkt: Buffer, off: number, pt: number):
   r.frameSamples = samples;
 }
 
-function randomOtherEvent(event: number, random: () => number): number {
-  return (event + 1 + Math.floor(random() * 15)) % 16;
-}
-
 /**
- * The event packet as one G.711 frame of the stream's audio type, or undefined when the stream has no G.711
- * audio type. Each new event duration yields the frame that ends there, so the frames follow the stream's
- * timestamps; a repeated end packet yields null and is taken out of the sequence numbering.
+ * The event packet as one G.711 frame of the stream's audio type carrying the event's own DTMF pair at the
+ * event's volume (what 10.5's transcoder plays), or undefined when the stream has no G.711 audio type. Each new
+ * event duration yields the frame that ends there, so the frames follow the stream's timestamps (the tone's
+ * phase counts from the event's start); a repeated end packet yields null and is taken out of the numbering.
  */
-function audioReplacement(
-  c: StreamControl,
-  block: DtmfBlock,
-  event: DtmfEventBlock,
-  pkt: Buffer,
-  random: () => number,
-): Buffer | null | undefined {
+function audioReplacement(c: StreamControl, event: DtmfEventBlock, pkt: Buffer): Buffer | null | undefined {
   const r = replacementOf(c);
   const pt = r.audioType ?? c.payloadTypes.primary;
   const codec = pt === null ? undefined : c.payloadTypes.byType.get(pt);
@@ -175,12 +172,6 @@ function audioReplacement(
   if (ts !== r.eventTimestamp) {
     r.eventTimestamp = ts;
     r.lastDuration = -1;
-    if (block.mode === 'tone') {
-      const f = block.frequencies.length > 0 ? block.frequencies : DTMF_BLOCK_DEFAULTS.frequencies;
-      r.frequencies = [f[r.tones++ % f.length]!];
-    } else {
-      r.frequencies = dtmfFrequencies(randomOtherEvent(event.event, random)) ?? [];
-    }
   }
   if (event.duration <= r.lastDuration) {
     c.out.seqOffset--;
@@ -194,7 +185,9 @@ function audioReplacement(
   frame[0] = 0x80;
   frame[1] = pt;
   frame.writeUInt32BE((ts + start) >>> 0, 4);
-  const samples = toneSamples(r.frequencies, amplitudeOfDb(block.volumeDb), codec.clockRate, start, n);
+  // events 16 and up have no DTMF pair: their frames are silence
+  const pair = dtmfFrequencies(event.event) ?? [];
+  const samples = toneSamples(pair, amplitudeOfDb(event.volume), codec.clockRate, start, n);
   encodeInto(samples, encode, frame, 12);
   return frame;
 }
@@ -203,47 +196,31 @@ export function newOutputState(): OutputState {
   return { seqOffset: 0, lastSeq: 0, lastTimestamp: 0, ssrc: 0, lastAt: 0, seen: false, injecting: false };
 }
 
+/** What a blocked event packet becomes: itself, a G.711 frame, or null (dropped). */
 function dtmfReplacement(
   c: StreamControl,
-  block: DtmfBlock,
+  mode: DtmfSecurity,
   event: DtmfEventBlock,
   pkt: Buffer,
-  off: number,
-  random: () => number,
 ): Buffer | null {
-  switch (block.mode) {
+  switch (mode) {
     case 'off':
-      return pkt;
     case 'drop':
       return null;
     case 'zero':
-      pkt[off] = 0;
-      return pkt;
     case 'dtmf':
-      pkt[off] = block.digit & 0x0f;
       return pkt;
+    case 'silence':
     case 'tone':
-      // codecs without a G.711 encoder here: the event is dropped
-      return audioReplacement(c, block, event, pkt, random) ?? null;
-    case 'random': {
-      const frame = audioReplacement(c, block, event, pkt, random);
-      if (frame !== undefined) return frame;
-      pkt[off] = randomOtherEvent(event.event, random);
-      return pkt;
-    }
-    case 'silence': {
-      // the event becomes one frame of silence in the primary codec, when that codec has a silence payload
-      const pt = c.payloadTypes.primary;
-      const codec = pt === null ? undefined : c.payloadTypes.byType.get(pt);
-      const fill = codec ? silenceByte(codec.encoding) : null;
-      if (pt === null || !codec || fill === null) return null;
-      const frame = Buffer.alloc(12 + (codec.clockRate * 20) / 1000, fill);
-      pkt.copy(frame, 0, 0, 12);
-      frame[0] = 0x80;
-      frame[1] = (pkt[1]! & 0x80) | pt;
-      return frame;
-    }
+    case 'random':
+      // without a G.711 audio type there is no encoder here for what 10.5 would play: the event is dropped
+      return audioReplacement(c, event, pkt) ?? null;
   }
+}
+
+/** The modes that make 10.5 put a passthrough stream through its transcoder (which drops audio marker bits). */
+function transcodes(mode: DtmfSecurity): boolean {
+  return mode !== 'drop' && mode !== 'off';
 }
 
 function watchTrigger(party: MediaSwitches, digit: number, nowMs: number): void {
@@ -285,12 +262,13 @@ export function controlPacket(
   pkt: Buffer,
   sourceAddress: string,
   nowMs: number,
-  random: () => number = Math.random,
 ): Buffer | null {
   const off = payloadOffset(pkt);
   if (off < 0) return pkt;
   const pt = pkt[1]! & 0x7f;
   let out: Buffer | null = pkt;
+  const blocked = c.call.blockDtmf ?? c.party.blockDtmf;
+  const mode = blocked === null ? null : blockOf(blocked).mode;
   if (c.payloadTypes.dtmf.has(pt)) {
     const block = readEventBlock(pkt);
     const ts = pkt.readUInt32BE(4);
@@ -302,8 +280,7 @@ export function controlPacket(
         sourceAddress,
       });
     }
-    const blocked = c.call.blockDtmf ?? c.party.blockDtmf;
-    if (blocked !== null && block) out = dtmfReplacement(c, blockOf(blocked), block, pkt, off, random);
+    if (mode !== null && block) out = dtmfReplacement(c, mode, block, pkt);
     // the packet took the mode in force; a trigger completed by its event switches from the next one on
     if (block && ts !== c.lastEventStart) {
       c.lastEventStart = ts;
@@ -319,6 +296,7 @@ export function controlPacket(
       return null;
     }
     if (c.inband) writeInband(c, c.inband, pkt, off, pt);
+    if (mode !== null && transcodes(mode)) pkt[1] = pt;
     if (c.call.silenceMedia || c.party.silenceMedia) {
       const fill = silenceByte(c.payloadTypes.byType.get(pt)?.encoding ?? '');
       if (fill !== null) pkt.fill(fill, off);

@@ -86,6 +86,7 @@ test('exactly the options rtpengine-ts acts on are marked implemented', () => {
     'table',
     'no-fallback',
     'dtmf-log-dest',
+    'dtmf-digit-delay',
     'listen-udp',
     'listen-tcp',
     'max-load',

@@ -99,7 +99,7 @@ const event = (end: boolean) =>
     block: { event: 4, end, volume: 9, duration: 320 },
   });
 
-test('per-packet control: party block drops audio, silence writes A-law silence, DTMF silence mode makes a frame', () => {
+test('per-packet control: party block drops audio, silence writes A-law silence, DTMF silence mode makes an audio frame', () => {
   const c = control();
   c.party.blockMedia = true;
   assert.equal(controlPacket(c, audio(1), '1.2.3.4', 0), null);
@@ -111,7 +111,7 @@ test('per-packet control: party block drops audio, silence writes A-law silence,
   const f = controlPacket(c, event(false), '1.2.3.4', 0);
   assert.equal(f?.[1], 8, 'primary payload type');
   assert.equal(f?.length, 12 + 160);
-  assert.equal(f?.readUInt32BE(4), 99, 'timestamp kept');
+  assert.equal(f?.readUInt32BE(4), 99 + 160, 'the frame that ends at the event duration (320)');
 });
 
 test('per-packet control: an event is reported once on its first end packet, and the sequence offset applies', () => {

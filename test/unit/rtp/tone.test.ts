@@ -130,17 +130,21 @@ function event(seq: number, ts: number, ev: number, duration: number, end: boole
   });
 }
 
-/** Sends audio, one event of 4 progress and 3 end packets, and audio again; returns what is relayed. */
-function run(c: StreamControl, samples = 160, random = Math.random, startTs = 8000): Buffer[] {
+/** Sends audio (the first marked), one event of 4 progress and 3 end packets, and audio again; returns what is relayed. */
+function run(c: StreamControl, samples = 160, startTs = 8000): Buffer[] {
   const out: Buffer[] = [];
   const pt = c.payloadTypes.primary!;
   let seq = 10;
   let ts = startTs;
   const relay = (p: Buffer) => {
-    const r = controlPacket(c, p, 'x', 0, random);
+    const r = controlPacket(c, p, 'x', 0);
     if (r) out.push(Buffer.from(r));
   };
-  for (let i = 0; i < 2; i++, ts += samples) relay(audio(pt, seq++, ts, samples));
+  for (let i = 0; i < 2; i++, ts += samples) {
+    const a = audio(pt, seq++, ts, samples);
+    if (i === 0) a[1]! |= 0x80;
+    relay(a);
+  }
   const evTs = ts;
   for (let k = 1; k <= 7; k++) relay(event(seq++, evTs, 5, Math.min(k, 5) * samples, k >= 5));
   ts += 5 * samples;
@@ -152,12 +156,17 @@ function decoded(pkt: Buffer, alaw: boolean): number[] {
   return [...pkt.subarray(12)].map(alaw ? alawToLinear : ulawToLinear);
 }
 
-test('tone mode turns each event packet into a PCMU frame of 400 Hz; sequence and timestamps stay contiguous', () => {
+// What 10.5 does in each mode is recorded in test/unit/rtp/dtmf-security.test.ts; these check the pieces.
+
+test('tone mode plays the DTMF pair of the event at the volume of the event, not its frequencies; seq and ts contiguous', () => {
   const c = control(SDP_PCMU);
-  c.call.blockDtmf = 'tone';
+  c.call.blockDtmf = { mode: 'tone', frequencies: [400], volumeDb: 3, digit: 0 };
   const out = run(c);
   assert.equal(out.length, 2 + 5 + 2, 'repeated end packets are dropped');
-  assert.ok(out.every((p) => p[1] === 0 && p.length === 172));
+  assert.ok(
+    out.every((p) => p[1] === 0 && p.length === 172),
+    'PCMU frames, no marker bit',
+  );
   const seqs = out.map((p) => p.readUInt16BE(2));
   const stamps = out.map((p) => p.readUInt32BE(4));
   for (let i = 1; i < out.length; i++) {
@@ -165,56 +174,65 @@ test('tone mode turns each event packet into a PCMU frame of 400 Hz; sequence an
     assert.equal(stamps[i], stamps[i - 1]! + 160, `timestamp after ${i}`);
   }
   const tone = out.slice(2, 7).flatMap((p) => decoded(p, false));
-  assert.ok(goertzel(tone, 400) > 50 * goertzel(tone, 770), '400 Hz, not the digit 5');
-  assert.ok(goertzel(tone, 400) > 50 * goertzel(tone, 1336));
-});
-
-test('tone mode follows the frame size the stream uses and cycles through the given frequencies per event', () => {
-  const c = control(SDP_PCMA);
-  c.call.blockDtmf = { mode: 'tone', frequencies: [500, 1500], volumeDb: 6, digit: 0 };
-  const first = run(c, 240);
-  assert.ok(first.slice(2, 7).every((p) => p.length === 12 + 240 && p[1] === 8));
-  const t1 = first.slice(2, 7).flatMap((p) => decoded(p, true));
-  assert.ok(goertzel(t1, 500) > 50 * goertzel(t1, 1500));
-  const second = run(c, 240, Math.random, 80_000);
-  const t2 = second.slice(2, 7).flatMap((p) => decoded(p, true));
-  assert.ok(goertzel(t2, 1500) > 50 * goertzel(t2, 500), 'the next event takes the next frequency');
-});
-
-test('random mode plays the DTMF pair of another digit as PCMU audio', () => {
-  const c = control(SDP_PCMU);
-  c.party.blockDtmf = 'random';
-  // random() = 0 picks the digit after the one sent: 5 becomes 6 (770 + 1477 Hz)
-  const out = run(c, 160, () => 0);
-  const tone = out.slice(2, 7).flatMap((p) => decoded(p, false));
-  const [low, high] = dtmfFrequencies(6)!;
-  const own = goertzel(tone, 1336);
-  assert.ok(goertzel(tone, low) > 20 * own && goertzel(tone, high) > 20 * own);
-});
-
-test('G.722 keeps the RFC 4733 behaviour: tone drops the event, random rewrites its number', () => {
-  const c = control(SDP_G722);
-  c.call.blockDtmf = 'tone';
-  assert.equal(run(c).length, 4);
-  c.call.blockDtmf = 'random';
-  const out = run(c, 160, () => 0);
-  const events = out.filter((p) => (p[1]! & 0x7f) === 101);
-  assert.equal(events.length, 7);
-  assert.ok(events.every((p) => p[12] === 6));
-});
-
-test('DTMF mode rewrites every event to the given digit; off lets events through', () => {
-  const c = control(SDP_PCMU);
-  c.call.blockDtmf = { mode: 'dtmf', frequencies: [400], volumeDb: 10, digit: 11 };
-  assert.ok(
-    run(c)
-      .filter((p) => p[1] === 101)
-      .every((p) => p[12] === 11),
+  assert.ok(goertzel(tone, 770) > 50 * goertzel(tone, 400), 'the digit 5, not 400 Hz');
+  assert.ok(goertzel(tone, 1336) > 50 * goertzel(tone, 400));
+  const expected = toneSamples(dtmfFrequencies(5)!, amplitudeOfDb(10), 8000, 160, 160);
+  assert.deepEqual(
+    [...out[3]!.subarray(12)],
+    [...expected].map(linearToUlaw),
+    'second frame: volume 10, phase',
   );
-  c.call.blockDtmf = 'off';
-  const events = run(c).filter((p) => p[1] === 101);
-  assert.equal(events.length, 7);
-  assert.ok(events.every((p) => p[12] === 5));
+});
+
+test('silence and random modes play the same in-band digit, following the frame size the stream uses', () => {
+  for (const mode of ['silence', 'random'] as const) {
+    const c = control(SDP_PCMA);
+    c.call.blockDtmf = mode;
+    const out = run(c, 240);
+    assert.ok(
+      out.slice(2, 7).every((p) => p.length === 12 + 240 && p[1] === 8),
+      mode,
+    );
+    const t = out.slice(2, 7).flatMap((p) => decoded(p, true));
+    const [low, high] = dtmfFrequencies(5)!;
+    const other = goertzel(t, 1477);
+    assert.ok(goertzel(t, low) > 20 * other && goertzel(t, high) > 20 * other, mode);
+  }
+});
+
+test('G.722: silence, tone and random drop the event (no encoder for the tone) without renumbering', () => {
+  for (const mode of ['silence', 'tone', 'random'] as const) {
+    const c = control(SDP_G722);
+    c.call.blockDtmf = mode;
+    const out = run(c);
+    assert.deepEqual(
+      out.map((p) => p.readUInt16BE(2)),
+      [10, 11, 19, 20],
+      mode,
+    );
+  }
+});
+
+test('zero and DTMF modes relay events unchanged and clear audio markers; off drops events like drop', () => {
+  for (const mode of ['zero', 'dtmf'] as const) {
+    const c = control(SDP_PCMU);
+    c.call.blockDtmf = { mode, frequencies: [400], volumeDb: 10, digit: 11 };
+    const out = run(c);
+    const events = out.filter((p) => (p[1]! & 0x7f) === 101);
+    assert.equal(events.length, 7, mode);
+    assert.ok(
+      events.every((p) => p[12] === 5),
+      `${mode}: event kept`,
+    );
+    assert.equal(out[0]![1], 0, `${mode}: audio marker cleared`);
+  }
+  for (const mode of ['off', 'drop'] as const) {
+    const c = control(SDP_PCMU);
+    c.call.blockDtmf = mode;
+    const out = run(c);
+    assert.equal(out.filter((p) => (p[1]! & 0x7f) === 101).length, 0, mode);
+    assert.equal(out[0]![1], 0x80, `${mode}: audio marker kept`);
+  }
 });
 
 function keys(d: Record<string, NgValue>) {
