@@ -58,7 +58,8 @@ function ownBytes(b: Buffer): Uint8Array {
 }
 
 function post(m: FromCallThread): void {
-  if (m.kind === 'ng' && m.reply) port?.postMessage(m, [m.reply.buffer as ArrayBuffer]);
+  if ((m.kind === 'ng' || m.kind === 'send') && m.reply)
+    port?.postMessage(m, [m.reply.buffer as ArrayBuffer]);
   else port?.postMessage(m);
 }
 
@@ -77,13 +78,13 @@ port.on('message', (m: ToCallThread) => {
       const via = m.via;
       daemon.dispatcher.handle(buf, m.from).then(
         (reply) => {
-          if (reply && via && sendDatagram(via.fd, reply, peerAddress(via.address, via.port)))
-            post({ kind: 'ng', id: m.id, reply: null, sent: true });
-          else post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null, sent: false });
+          if (!via) post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null });
+          else if (reply && !sendDatagram(via.fd, reply, peerAddress(via.address, via.port)))
+            post({ kind: 'send', via, reply: ownBytes(reply) });
         },
         (e) => {
           log.err('ng dispatch failed', { error: e });
-          post({ kind: 'ng', id: m.id, reply: null, sent: false });
+          if (!via) post({ kind: 'ng', id: m.id, reply: null });
         },
       );
       break;

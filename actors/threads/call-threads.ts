@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../src/log/logger.ts';
 import { describeError, type SupervisionLog } from '../../src/log/supervision.ts';
+import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
 import { PortPool, sharedPortBuffer } from '../../src/net/port-pool.ts';
 import { NG_REASON } from '../../src/ng/errors.ts';
 import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
@@ -57,6 +58,13 @@ const YOUNG_GENERATION_MB = 8;
 
 /** A thread that does not answer within this is treated as failed for that request (the ng client retries). */
 const REPLY_TIMEOUT_MS = 30_000;
+
+/** The bytes of a received message in their own buffer: that copy, not Node's receive buffer, moves to the thread. */
+function copyOf(message: Buffer): Uint8Array {
+  const bytes = new Uint8Array(message.length);
+  bytes.set(message);
+  return bytes;
+}
 
 /** Which thread owns a call (high bits: the low ones already pick the call's shard inside the thread). */
 export function threadOf(callId: string, threads: number): number {
@@ -137,6 +145,13 @@ export class CallThreads implements NgHandler {
         readyResolve();
         return;
       }
+      if (m.kind === 'send') {
+        const reply = Buffer.from(m.reply.buffer, m.reply.byteOffset, m.reply.byteLength);
+        const addr = sockaddrOf(m.via.address, m.via.port);
+        if (!addr || !sendDatagram(m.via.fd, reply, addr))
+          this.opts.log.warn('ng reply could not be sent', { to: `${m.via.address}:${m.via.port}` });
+        return;
+      }
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
@@ -202,23 +217,26 @@ export class CallThreads implements NgHandler {
     thread: number,
     message: Buffer,
     from: string,
-    via?: DatagramReplyPath,
   ): Promise<{ answered: boolean; reply: Buffer | null }> {
-    // copied out of the receive buffer so that the copy, not Node's buffer, moves to the thread
-    const bytes = new Uint8Array(message.length);
-    bytes.set(message);
-    const r = await this.#ask(thread, (id) => ({
-      kind: 'ng',
-      id,
-      message: bytes,
-      from,
-      ...(via ? { via } : {}),
-    }));
+    const bytes = copyOf(message);
+    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }));
     if (r?.kind !== 'ng') return { answered: false, reply: null };
     return {
       answered: true,
       reply: r.reply ? Buffer.from(r.reply.buffer, r.reply.byteOffset, r.reply.byteLength) : null,
     };
+  }
+
+  /**
+   * A UDP request goes one way: the thread sends the reply on the ng socket itself, nothing comes back. If the
+   * thread dies with it, the client's retransmission reaches the restarted thread.
+   */
+  #ngOneWay(thread: number, message: Buffer, from: string, via: DatagramReplyPath): void {
+    const slot = this.#slots[thread];
+    if (!slot || this.#stopping) return;
+    const bytes = copyOf(message);
+    const msg: ToCallThread = { kind: 'ng', id: 0, message: bytes, from, via };
+    slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
   }
 
   async handle(buf: Buffer, from: string, via?: DatagramReplyPath): Promise<Buffer | null> {
@@ -230,7 +248,11 @@ export class CallThreads implements NgHandler {
     }
     // a message that does not parse is answered (or dropped and counted) by thread 0's dispatcher
     const thread = route?.callId == null ? 0 : threadOf(route.callId, this.#slots.length);
-    const r = await this.#ng(thread, buf, from, via);
+    if (via) {
+      this.#ngOneWay(thread, buf, from, via);
+      return null;
+    }
+    const r = await this.#ng(thread, buf, from);
     if (r.answered) return r.reply;
     const parsed = parseNgDatagram(buf);
     return parsed.ok

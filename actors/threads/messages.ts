@@ -11,7 +11,8 @@ import type { ThreadShare } from '../system.ts';
 export type ToCallThread =
   /**
    * One ng message as received (bytes), answered by the thread's dispatcher. With `via` (a UDP request) the
-   * thread sends the reply itself on the control socket and answers `sent`.
+   * thread sends the reply itself on the control socket and answers nothing (`id` is then 0), unless it could
+   * not send it (`send`).
    */
   | { kind: 'ng'; id: number; message: Uint8Array; from: string; via?: DatagramReplyPath }
   /** This thread's part of a `list` (call-ids) or `statistics` fan-out: not counted as a request. */
@@ -27,7 +28,9 @@ export type ToCallThread =
 
 export type FromCallThread =
   | { kind: 'ready' }
-  | { kind: 'ng'; id: number; reply: Uint8Array | null; sent: boolean }
+  | { kind: 'ng'; id: number; reply: Uint8Array | null }
+  /** A reply to a UDP request that the thread could not send itself (full socket buffer): the main thread tries. */
+  | { kind: 'send'; via: DatagramReplyPath; reply: Uint8Array }
   | { kind: 'list'; id: number; callIds: string[] }
   | { kind: 'statistics'; id: number; statistics: NgDict }
   | { kind: 'calls'; id: number; calls: CliCall[] }
