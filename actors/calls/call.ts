@@ -4,7 +4,7 @@
  * the call (all sockets closed, ports released) on delete, timeout or failure.
  */
 import { dispatch, type Ref, spawn, stop } from 'nact';
-import type { Call, CallEndReason, Monologue } from '../../src/call/model.ts';
+import type { Call, CallEndReason, CallMedia, Monologue } from '../../src/call/model.ts';
 import {
   applySdp,
   chooseLocal,
@@ -20,6 +20,7 @@ import { NG_REASON, NgError } from '../../src/ng/errors.ts';
 import type { MediaControlRequest } from '../../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
 import type { NgDict } from '../../src/ng/types.ts';
+import { DelayLine } from '../../src/rtp/delay-buffer.ts';
 import { INBAND_DEFAULT_VOLUME, injectDtmf, injectInbandDtmf } from '../../src/rtp/dtmf-inject.ts';
 import { type DtmfReport, sendDtmfReport } from '../../src/rtp/dtmf-log.ts';
 import { finish as finishTrigger, newTriggerState } from '../../src/rtp/dtmf-trigger.ts';
@@ -31,6 +32,7 @@ import {
   type StreamControl,
 } from '../../src/rtp/media-control.ts';
 import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
+import { sendDelayed } from '../../src/rtp/relay.ts';
 import { applyRelayFlags, latchedRebinds } from '../../src/rtp/relay-flags.ts';
 import { g711Encoder } from '../../src/rtp/tone.ts';
 import type { DaemonContext } from '../context.ts';
@@ -156,6 +158,7 @@ function releaseMonologue(ctx: DaemonContext, state: CallState, m: Monologue): v
   const ref = state.monologues.get(m);
   if (ref) stop(ref);
   state.monologues.delete(m);
+  dropDelays(m.medias);
   for (const media of m.medias) releaseMedia(ctx, media);
   m.deleted = true;
 }
@@ -335,6 +338,7 @@ function setSwitches(
       case 'block DTMF':
         // with a trigger, 10.5 blocks from the start only when `DTMF-security` is given
         t.blockDtmf = req.trigger && !req.dtmfSecurityGiven ? null : req.dtmfSecurity;
+        if (req.delayBufferMs !== null) t.delayMs = req.delayBufferMs;
         break;
       case 'unblock DTMF':
         t.blockDtmf = null;
@@ -342,6 +346,36 @@ function setSwitches(
       default:
         break;
     }
+  }
+}
+
+/**
+ * Puts each party's `delay-buffer` (or the call's) on the RTP streams that receive its media. A delay taken off
+ * sends what waits right away, so nothing is lost or overtaken.
+ */
+function applyDelays(call: Call): void {
+  const callDelay = call.mediaSwitches?.delayMs ?? 0;
+  for (const m of call.monologues.values()) {
+    const ms = m.mediaControl?.switches.delayMs || callDelay;
+    for (const media of m.medias) {
+      const s = media.rtp;
+      if (ms > 0 && !m.deleted) {
+        if (s.delay) s.delay.setDelay(ms);
+        else s.delay = new DelayLine(ms, sendDelayed);
+      } else if (s.delay) {
+        s.delay.flush();
+        s.delay.close();
+        s.delay = undefined;
+      }
+    }
+  }
+}
+
+/** The call or a party ended: what waits in their delay buffers goes nowhere, and their timers stop. */
+function dropDelays(medias: readonly CallMedia[]): void {
+  for (const media of medias) {
+    media.rtp.delay?.close();
+    media.rtp.delay = undefined;
   }
 }
 
@@ -426,6 +460,7 @@ function mediaControl(ctx: DaemonContext, call: Call, req: MediaControlRequest):
         ? [callSwitches(call), ...parties]
         : parties;
   setSwitches(targets, req.action, req);
+  applyDelays(call);
   setTriggers(ctx, sel.scope === 'call' ? [...call.monologues.values()] : sel.parties, req);
   return { ok: true, dict: {} };
 }
@@ -451,6 +486,7 @@ async function handleNg(
         reply = { ok: true, dict: await offerOrAnswer(self, ctx, state, req) };
         noteInjectDtmf(state.call, req);
         refreshMediaControl(ctx, state.call, false);
+        applyDelays(state.call);
         break;
       case 'media-control':
         reply = mediaControl(ctx, state.call, req);
@@ -550,8 +586,10 @@ export function spawnCall(
         }
         // Whatever ended the call (delete, timeout, a crash), its kernel pairs go with it.
         unkernelizeCall(ctx, state.call);
-        for (const m of state.call.monologues.values())
+        for (const m of state.call.monologues.values()) {
+          dropDelays(m.medias);
           for (const media of m.medias) releaseMedia(ctx, media);
+        }
         owner.retire();
         owner.gone(state.endReason, ctx.now() - call.created * 1000);
         callEnded(ctx, state.call, state.endReason);

@@ -29,6 +29,7 @@ function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
   // the kernel only forwards to the sink: echo, blackhole, dropping, RTCP demux and NAT-wait are done here
   if (s.mediaEcho !== undefined || s.dropTraffic === true) return true;
   if (s.rtcpSink !== undefined || s.natWait === true || s.sink?.natWait === true) return true;
+  if (s.delay !== undefined) return true;
   if (!c) return false;
   // an armed DTMF trigger must see the events; an in-band digit is written into the packets
   if (c.inband || (c.party.trigger && c.party.trigger.phase !== 'done')) return true;

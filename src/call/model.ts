@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { EndpointLearning, Family } from '../ng/request.ts';
+import type { DelayLine } from '../rtp/delay-buffer.ts';
 import type { MediaSwitches, StreamControl } from '../rtp/media-control.ts';
 import type { SdpOriginState } from '../sdp/index.ts';
 
@@ -87,6 +88,15 @@ export interface PacketStream {
   natWait?: boolean;
   /** `pierce NAT`: probe packets go to the endpoint every second until learning confirms it. */
   pierceNat?: boolean;
+  /** `delay-buffer` (set by `block DTMF`): received packets leave this much later; absent = no delay. */
+  delay?: DelayLine<DelayedPacket>;
+}
+
+/** A packet waiting in a stream's delay buffer, and the stream it leaves through. */
+export interface DelayedPacket {
+  packet: Buffer;
+  out: PacketStream;
+  from: PacketStream;
 }
 
 export type StreamEcho = 'echo' | 'blackhole';

@@ -58,6 +58,8 @@ export interface MediaControlRequest {
   dtmfSecurityGiven: boolean;
   /** `play DTMF` only. */
   play: DtmfToPlayRequest | null;
+  /** `block DTMF` only: `delay-buffer` ms (0 takes the delay off); null when the key is absent. */
+  delayBufferMs: number | null;
 }
 
 export const DTMF_DURATION = { min: 100, max: 5000, default: 250 } as const;
@@ -112,11 +114,14 @@ function parseBlock(k: KeyReader): DtmfBlock {
   const volume = k.int('volume');
   const digitRaw = k.raw('digit') ?? k.raw('code');
   const digit = typeof digitRaw === 'string' || typeof digitRaw === 'number' ? dtmfCode(digitRaw) : null;
+  const dtmfDelay = k.int('dtmf-delay');
   return {
     mode: parseSecurity(k.str('dtmf-security')),
     frequencies: frequencies.length > 0 ? frequencies : [...DTMF_BLOCK_DEFAULTS.frequencies],
     volumeDb: volume === null ? DTMF_BLOCK_DEFAULTS.volumeDb : Math.min(63, Math.abs(volume)),
     digit: digit ?? DTMF_BLOCK_DEFAULTS.digit,
+    // absent unless given: a block without it stays the plain mode with its options
+    ...(dtmfDelay === null ? {} : { dtmfDelayMs: Math.max(0, dtmfDelay) }),
   };
 }
 
@@ -150,6 +155,14 @@ function parsePlay(k: KeyReader): DtmfToPlayRequest {
   };
 }
 
+/** A delay longer than this would only fill the stream's queue (DELAY_QUEUE_CAPACITY) and drop packets. */
+export const DELAY_BUFFER_MAX_MS = 10_000;
+
+function parseDelayBuffer(k: KeyReader): number | null {
+  const ms = k.int('delay-buffer');
+  return ms === null ? null : Math.min(DELAY_BUFFER_MAX_MS, Math.max(0, ms));
+}
+
 export function parseMediaControl(
   action: MediaControlAction,
   callId: string,
@@ -171,5 +184,6 @@ export function parseMediaControl(
     trigger: action === 'block DTMF' ? parseTrigger(k, block) : null,
     dtmfSecurityGiven: k.str('dtmf-security') !== null,
     play: action === 'play DTMF' ? parsePlay(k) : null,
+    delayBufferMs: action === 'block DTMF' ? parseDelayBuffer(k) : null,
   };
 }

@@ -10,7 +10,9 @@
  * - `zero` and `DTMF` then relay the events unchanged (their options only act where 10.5 really transcodes);
  * - `silence`, `tone` and `random` turn each event into in-band DTMF of its own digit at its own volume, one audio
  *   frame per new event duration, the repeated end packets taken out of the sequence; `frequencies`, `volume`
- *   and the randomness are not used there either.
+ *   and the randomness are not used there either;
+ * - `DTMF-delay` delays nothing on a passthrough stream, but makes `zero` and `DTMF` do what `silence` does
+ *   (test/tools/probe-delay-buffer.ts).
  */
 
 import { type DtmfTriggerState, noteDigit } from './dtmf-trigger.ts';
@@ -33,6 +35,8 @@ export interface DtmfBlock {
   volumeDb: number;
   /** `DTMF`: the event every blocked event becomes. */
   digit: number;
+  /** `DTMF-delay` ms given with the block (0 or absent: none). */
+  dtmfDelayMs?: number;
 }
 
 /** rtpengine 10.5's defaults: a 400 Hz tone at -10 dB. */
@@ -54,6 +58,11 @@ export interface MediaSwitches {
   blockDtmf: DtmfSecurity | DtmfBlock | null;
   /** A party's `block DTMF` trigger, watched on its RFC 4733 events (never on the call-wide switches). */
   trigger?: DtmfTriggerState | null;
+  /**
+   * `delay-buffer` ms, set only by a `block DTMF` that gives it (0 takes it off; `unblock DTMF`, other blocks
+   * and re-INVITEs keep it, as 10.5 does). Delays the party's media (the whole call's: both directions).
+   */
+  delayMs?: number;
 }
 
 export function newSwitches(): MediaSwitches {
@@ -199,17 +208,18 @@ export function newOutputState(): OutputState {
 /** What a blocked event packet becomes: itself, a G.711 frame, or null (dropped). */
 function dtmfReplacement(
   c: StreamControl,
-  mode: DtmfSecurity,
+  block: DtmfBlock,
   event: DtmfEventBlock,
   pkt: Buffer,
 ): Buffer | null {
-  switch (mode) {
+  switch (block.mode) {
     case 'off':
     case 'drop':
       return null;
     case 'zero':
     case 'dtmf':
-      return pkt;
+      // with a DTMF delay 10.5 plays the event in-band as `silence` does (and delays nothing)
+      return (block.dtmfDelayMs ?? 0) > 0 ? (audioReplacement(c, event, pkt) ?? null) : pkt;
     case 'silence':
     case 'tone':
     case 'random':
@@ -268,23 +278,24 @@ export function controlPacket(
   const pt = pkt[1]! & 0x7f;
   let out: Buffer | null = pkt;
   const blocked = c.call.blockDtmf ?? c.party.blockDtmf;
-  const mode = blocked === null ? null : blockOf(blocked).mode;
+  const block = blocked === null ? null : blockOf(blocked);
+  const mode = block === null ? null : block.mode;
   if (c.payloadTypes.dtmf.has(pt)) {
-    const block = readEventBlock(pkt);
+    const event = readEventBlock(pkt);
     const ts = pkt.readUInt32BE(4);
-    if (block?.end && ts !== c.lastReportedEvent) {
+    if (event?.end && ts !== c.lastReportedEvent) {
       c.lastReportedEvent = ts;
       c.onDtmf?.({
-        block,
+        block: event,
         clockRate: c.payloadTypes.byType.get(pt)?.clockRate ?? 8000,
         sourceAddress,
       });
     }
-    if (mode !== null && block) out = dtmfReplacement(c, mode, block, pkt);
+    if (block !== null && event) out = dtmfReplacement(c, block, event, pkt);
     // the packet took the mode in force; a trigger completed by its event switches from the next one on
-    if (block && ts !== c.lastEventStart) {
+    if (event && ts !== c.lastEventStart) {
       c.lastEventStart = ts;
-      watchTrigger(c.party, block.event, nowMs);
+      watchTrigger(c.party, event.event, nowMs);
     }
     // rtpengine drops blocked events without renumbering the stream: so do we
     if (out === null) return null;

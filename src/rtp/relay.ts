@@ -3,7 +3,7 @@
  * 'message' handler and reads the forwarding table (the PacketStream objects the actors keep current) without
  * any mailbox. It never throws: a bad packet is dropped and counted.
  */
-import type { PacketStream } from '../call/model.ts';
+import type { DelayedPacket, PacketStream } from '../call/model.ts';
 import { learnFrom } from './endpoint-learning.ts';
 import { controlPacket } from './media-control.ts';
 import { isRtcp } from './rtcp-demux.ts';
@@ -67,9 +67,27 @@ export function relayPacket(
   let out = echo === 'echo' ? s : s.sink;
   // rtcp-mux on our side only: its RTCP goes to the other side's RTCP port
   if (s.rtcpSink !== undefined && echo !== 'echo' && isRtcp(packet)) out = s.rtcpSink;
-  const socket = out?.socket;
-  const ep = out?.endpoint;
-  if (!out || !socket || !ep || ep.port === 0 || out.natWait === true) {
+  if (!out) {
+    relayTotals.dropped++;
+    return;
+  }
+  const delay = s.delay;
+  if (delay !== undefined) {
+    if (!delay.push({ packet, out, from: s })) relayTotals.dropped++;
+    return;
+  }
+  sendOut(s, out, packet);
+}
+
+/** Delivers a packet out of a stream's delay buffer, to the endpoint its way out has now (if any). */
+export function sendDelayed(d: DelayedPacket): void {
+  sendOut(d.from, d.out, d.packet);
+}
+
+function sendOut(s: PacketStream, out: PacketStream, packet: Buffer): void {
+  const socket = out.socket;
+  const ep = out.endpoint;
+  if (!socket || !ep || ep.port === 0 || out.natWait === true) {
     relayTotals.dropped++;
     return;
   }
