@@ -102,20 +102,7 @@ async function main(argv: string[]): Promise<number> {
     b2bUrl: cfg.b2bUrl,
     xmlrpcFormat: cfg.xmlrpcFormat,
   };
-  // What needs every call in one thread keeps the daemon on one (actors/threads/README.md).
-  const oneThreadOnly = [
-    ...(cfg.listenUdp.length > 0 ? ['listen-udp'] : []),
-    ...(cfg.listenTcp.length > 0 ? ['listen-tcp'] : []),
-    ...(kernelTable ? ['table'] : []),
-  ];
-  let threads = cfg.numThreads;
-  if (threads > 1 && oneThreadOnly.length > 0) {
-    log.warn('these options need the calls in one thread: running with one call thread', {
-      numThreads: threads,
-      options: oneThreadOnly,
-    });
-    threads = 1;
-  }
+  const threads = cfg.numThreads;
   let daemon: { ngPorts: number[]; tcpNgPorts: number[]; readonly calls: number; stop(): Promise<void> };
   try {
     daemon =
@@ -127,7 +114,10 @@ async function main(argv: string[]): Promise<number> {
             listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
             listenCli: cfg.listenCli.map((l) => ({ ...l })),
             listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
+            listenUdp: cfg.listenUdp.map((l) => ({ ...l })),
+            listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
             log,
+            ...(kernelTable ? { kernelTable } : {}),
           })
         : await startOneThread(settings);
   } catch (e) {

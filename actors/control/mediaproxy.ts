@@ -1,7 +1,7 @@
 /**
  * The legacy OpenSER mediaproxy protocol on TCP (`--listen-tcp`): `request` and `lookup` become ng offers and
  * answers with a synthetic SDP (one m= line per stream), `delete` an ng delete, all through the same
- * dispatcher and call actors as ng. Like rtpengine, each connection carries one command: the reply (if any)
+ * dispatcher and call actors as ng (legacy-calls.ts: this thread's, or the call threads' with `--num-threads`). Like rtpengine, each connection carries one command: the reply (if any)
  * is written and the connection closed; a line that does not parse closes that connection with no reply.
  * Parsing and formatting are in src/mediaproxy/.
  */
@@ -23,7 +23,8 @@ import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
-import { spawnStreamListener, streamPeerOf } from './listen.ts';
+import { type LegacyCalls, localLegacyCalls } from './legacy-calls.ts';
+import { type ListenerContext, spawnStreamListener, streamPeerOf } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** A peer that sends this much without a line end is not speaking the protocol. */
@@ -32,9 +33,8 @@ const MAX_LINE = 64 * 1024;
 /** The protocol's answers; the actor below only owns the server and its connections. */
 export class MediaproxyHandler {
   constructor(
-    private readonly ctx: DaemonContext,
-    private readonly registry: CallRegistry,
-    private readonly dispatcher: NgDispatcher,
+    private readonly ctx: Pick<DaemonContext, 'log' | 'now'>,
+    private readonly calls: LegacyCalls,
   ) {}
 
   /** The reply to one line, or null when the daemon answers nothing (the connection is closed either way). */
@@ -64,14 +64,14 @@ export class MediaproxyHandler {
         return null;
       case 'status': {
         const nowS = this.ctx.now() / 1000;
-        const calls = [...this.registry.entries()].map((e) => ({
-          callId: e.call.callId,
-          ageSeconds: nowS - e.call.created,
+        const calls = (await this.calls.summaries()).map((c) => ({
+          callId: c.callId,
+          ageSeconds: nowS - Math.floor(c.createdMs / 1000),
         }));
         return formatStatus(calls);
       }
       case 'delete':
-        await this.dispatcher.route({
+        await this.calls.route({
           command: 'delete',
           callId: cmd.callId,
           fromTag: cmd.fromTag,
@@ -94,7 +94,7 @@ export class MediaproxyHandler {
     }
     // rtpengine answers a request or lookup whose streams are all unusable with an empty list
     if (cmd.streams.length === 0) return formatStreamsReply([]);
-    if (cmd.kind === 'lookup' && !this.registry.get(cmd.callId)) {
+    if (cmd.kind === 'lookup' && !(await this.calls.exists(cmd.callId))) {
       this.ctx.log.warn('mediaproxy lookup for unknown call-id', { callId: cmd.callId });
       return null;
     }
@@ -109,7 +109,7 @@ export class MediaproxyHandler {
     if (cmd.kind === 'request') req = { command: 'offer', toTag: cmd.toTag, ...base };
     else if (cmd.toTag !== null) req = { command: 'answer', toTag: cmd.toTag, ...base };
     else return null;
-    const r = await this.dispatcher.route(req, { createdFrom: from, xmlrpcCallback: null });
+    const r = await this.calls.route(req, { createdFrom: from, xmlrpcCallback: null });
     if (typeof r.sdp !== 'string') return null;
     const out: { address: string; port: number }[] = [];
     for (let i = 1; i <= cmd.streams.length; i++) {
@@ -130,7 +130,26 @@ export function spawnMediaproxyListener(
   port: number,
   name: string,
 ): Ref<ListenerMsg> {
-  const handler = new MediaproxyHandler(ctx, registry, dispatcher);
+  return spawnMediaproxyListenerWith(
+    parent,
+    ctx,
+    localLegacyCalls(ctx, registry, dispatcher),
+    host,
+    port,
+    name,
+  );
+}
+
+/** The mediaproxy listener over any LegacyCalls: this thread's calls, or the call threads'. */
+export function spawnMediaproxyListenerWith(
+  parent: AnyRef,
+  ctx: ListenerContext & Pick<DaemonContext, 'now'>,
+  calls: LegacyCalls,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
+  const handler = new MediaproxyHandler(ctx, calls);
   return spawnStreamListener(parent, ctx, {
     host,
     port,

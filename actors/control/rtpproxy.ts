@@ -1,12 +1,12 @@
 /**
  * The legacy rtpproxy protocol on UDP (`--listen-udp`), as Kamailio's rtpproxy module drives rtpengine: `U`
  * and `L` become ng offers and answers with a synthetic SDP (one m= line per media number), `D` a delete and
- * `Q` a look at the call's counters, all through the same dispatcher and call actors as ng. The reply to U/L
- * is the port and address the other side must send to. A retransmitted datagram (same cookie) gets the
- * first reply. Parsing and formatting are in src/rtpproxy/.
+ * `Q` a look at the call's counters, all through the same dispatcher and call actors as ng (legacy-calls.ts: this
+ * thread's, or the call threads' with `--num-threads`). The reply to U/L is the port and address the other side
+ * must send to. A retransmitted datagram (same cookie) gets the first reply. Parsing and formatting are in
+ * src/rtpproxy/.
  */
 import type { Ref } from 'nact';
-import { lastPacketOf } from '../../src/call/model.ts';
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
 import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../src/ng/request.ts';
 import {
@@ -26,7 +26,8 @@ import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { NgDispatcher } from './dispatcher.ts';
-import { spawnDatagramListener } from './listen.ts';
+import { type LegacyCalls, localLegacyCalls } from './legacy-calls.ts';
+import { type ListenerContext, spawnDatagramListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
 /** How long a reply is kept for retransmissions, and how many parties' streams are remembered at most. */
@@ -42,9 +43,8 @@ export class RtpproxyHandler {
   readonly #replies = new Map<string, { at: number; answer: Promise<string> }>();
 
   constructor(
-    private readonly ctx: DaemonContext,
-    private readonly registry: CallRegistry,
-    private readonly dispatcher: NgDispatcher,
+    private readonly ctx: Pick<DaemonContext, 'log'>,
+    private readonly calls: LegacyCalls,
   ) {}
 
   /** The reply datagram, or null when the datagram has no cookie to answer. */
@@ -80,7 +80,7 @@ export class RtpproxyHandler {
         case 'lookup':
           return await this.#update(cmd, from);
         case 'delete': {
-          const r = await this.dispatcher.route({
+          const r = await this.calls.route({
             command: 'delete',
             callId: cmd.callId,
             fromTag: cmd.fromTag,
@@ -95,7 +95,7 @@ export class RtpproxyHandler {
           return '0';
         }
         case 'query':
-          return this.#query(cmd.callId, cmd.fromTag, cmd.toTag);
+          return await this.#query(cmd.callId, cmd.fromTag, cmd.toTag);
       }
     } catch (e) {
       if (!(e instanceof NgError) && !(e instanceof NgLoadLimit))
@@ -119,7 +119,7 @@ export class RtpproxyHandler {
   }
 
   async #update(cmd: UpdateCommand, from: string): Promise<string> {
-    if (cmd.kind === 'lookup' && !this.registry.get(cmd.callId)) return NO_STREAM_ANSWER;
+    if (cmd.kind === 'lookup' && !(await this.calls.exists(cmd.callId))) return NO_STREAM_ANSWER;
     // L carries the SDP of the to-tag party (the answerer); U that of the from-tag party
     const sender = cmd.kind === 'lookup' && cmd.to ? cmd.to : cmd.from;
     const streams = this.#remember(cmd.callId, sender.tag, sender.media, {
@@ -138,32 +138,16 @@ export class RtpproxyHandler {
       cmd.kind === 'update'
         ? { command: 'offer', toTag: cmd.to?.tag ?? null, ...base }
         : { command: 'answer', toTag: (cmd.to as NonNullable<UpdateCommand['to']>).tag, ...base };
-    const r = await this.dispatcher.route(req, { createdFrom: from, xmlrpcCallback: null });
+    const r = await this.calls.route(req, { createdFrom: from, xmlrpcCallback: null });
     const out = typeof r.sdp === 'string' ? streamOfSdp(r.sdp, sender.media) : null;
     return out ? streamAnswer(out.port, out.address) : ERROR_ANSWER;
   }
 
   /** `ttl packets-from-caller packets-from-callee relayed dropped`. */
-  #query(callId: string, fromTag: string, toTag: string | null): string {
-    const entry = this.registry.get(callId);
-    if (!entry) return ERROR_ANSWER;
-    const { call } = entry;
-    const packets = (tag: string | null) => {
-      const m = tag === null ? undefined : call.monologues.get(tag);
-      let n = 0;
-      let errors = 0;
-      for (const media of m?.medias ?? []) {
-        n += media.rtp.stats.packets + media.rtcp.stats.packets;
-        errors += media.rtp.stats.errors + media.rtcp.stats.errors;
-      }
-      return { n, errors };
-    };
-    const a = packets(fromTag);
-    const b = packets(toTag);
-    const nowS = Math.floor(this.ctx.now() / 1000);
-    const since = Math.max(lastPacketOf(call), call.created);
-    const ttl = Math.max(0, this.ctx.settings.timeout - (nowS - since));
-    return `${ttl} ${a.n} ${b.n} ${a.n + b.n} ${a.errors + b.errors}`;
+  async #query(callId: string, fromTag: string, toTag: string | null): Promise<string> {
+    const c = await this.calls.counters(callId, fromTag, toTag);
+    if (!c) return ERROR_ANSWER;
+    return `${c.ttl} ${c.fromPackets} ${c.toPackets} ${c.fromPackets + c.toPackets} ${c.errors}`;
   }
 }
 
@@ -176,7 +160,26 @@ export function spawnRtpproxyListener(
   port: number,
   name: string,
 ): Ref<ListenerMsg> {
-  const handler = new RtpproxyHandler(ctx, registry, dispatcher);
+  return spawnRtpproxyListenerWith(
+    parent,
+    ctx,
+    localLegacyCalls(ctx, registry, dispatcher),
+    host,
+    port,
+    name,
+  );
+}
+
+/** The rtpproxy listener over any LegacyCalls: this thread's calls, or the call threads'. */
+export function spawnRtpproxyListenerWith(
+  parent: AnyRef,
+  ctx: ListenerContext,
+  calls: LegacyCalls,
+  host: string,
+  port: number,
+  name: string,
+): Ref<ListenerMsg> {
+  const handler = new RtpproxyHandler(ctx, calls);
   return spawnDatagramListener(parent, ctx, {
     host,
     port,

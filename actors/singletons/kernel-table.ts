@@ -17,8 +17,11 @@ export type KernelTableMsg =
   | { kind: 'remove-call'; callId: string; reply?: Reply<number> }
   | { kind: 'read-counters'; reply?: Reply<KernelCounterTable> };
 
+/**
+ * What the call side uses (ctx.kernel): the actor's handle in a one-thread daemon, or in a call thread a proxy
+ * to the main thread's table (actors/threads/kernel-proxy.ts).
+ */
 export interface KernelTableHandle {
-  readonly ref: Ref<KernelTableMsg>;
   /**
    * Queue a change straight into the table, without a mailbox hop. nact hands an actor one message per
    * event-loop turn, and while the daemon relays a heavy load in userspace a turn is long: 1,000 calls handed
@@ -34,6 +37,11 @@ export interface KernelTableHandle {
   close(): void;
 }
 
+/** The handle of the actor itself, which also takes messages. */
+export interface KernelTableActor extends KernelTableHandle {
+  readonly ref: Ref<KernelTableMsg>;
+}
+
 export interface KernelTableOptions {
   log: SupervisionLog;
   /**
@@ -46,13 +54,15 @@ export interface KernelTableOptions {
   maxReadShare?: number;
   /** Called when a counter read fails (e.g. someone deleted the table); the daemon logs it. */
   onError?: (error: Error) => void;
+  /** Called after every counter read (e.g. to hand the call threads their counters). */
+  onRead?: (counters: KernelCounterTable) => void;
 }
 
 export function spawnKernelTable(
   parent: AnyRef,
   table: KernelTable,
   opts: KernelTableOptions,
-): KernelTableHandle {
+): KernelTableActor {
   let lastReadMs = 0;
   const ref = spawn(
     parent,
@@ -75,6 +85,7 @@ export function spawnKernelTable(
             opts.onError?.(e as Error);
           }
           lastReadMs = performance.now() - t0;
+          opts.onRead?.(state.counters);
           msg.reply?.(state.counters);
           break;
         }

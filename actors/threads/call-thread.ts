@@ -8,11 +8,14 @@ import { Logger } from '../../src/log/logger.ts';
 import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
 import { cliEnvFor } from '../control/cli.ts';
 import { snapshotCall } from '../control/cli-commands.ts';
+import { localLegacyCalls } from '../control/legacy-calls.ts';
 import { statisticsReply } from '../control/statistics.ts';
 import type { PortMsg, PortUsage } from '../messages.ts';
 import { ask } from '../runtime.ts';
 import { startDaemon } from '../system.ts';
+import { kernelLinkOver, kernelProxy } from './kernel-proxy.ts';
 import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+import { answerLegacy } from './threaded-legacy-calls.ts';
 
 const port = parentPort;
 if (!port) throw new Error('call-thread.ts runs as a worker thread only');
@@ -31,9 +34,14 @@ const daemon = await startDaemon({
   threadShare: data.share,
   ...(data.timeoutScanMs !== undefined ? { timeoutScanMs: data.timeoutScanMs } : {}),
 });
+// the nft table has one owner, the main thread: this thread's changes and counters go through it
+if (data.kernel) daemon.ctx.kernel = kernelProxy(kernelLinkOver(port));
 
 /** What the main thread's CLI asks of this thread's calls, answered as a one-thread daemon's CLI would. */
 const cli = cliEnvFor(daemon.ctx, daemon.registry);
+
+/** What the main thread's rtpproxy and mediaproxy listeners ask of this thread's calls. */
+const legacy = localLegacyCalls(daemon.ctx, daemon.registry, daemon.dispatcher);
 
 /** sockaddr per ng client (a few proxies send everything): built once. */
 const peers = new Map<string, Buffer>();
@@ -133,6 +141,16 @@ port.on('message', (m: ToCallThread) => {
       Object.assign(daemon.ctx.settings, m.settings);
       cli.setLogLevel(m.logLevel);
       post({ kind: 'settings', id: m.id });
+      break;
+    case 'legacy':
+      answerLegacy(legacy, m.question).then((answer) => {
+        try {
+          post({ kind: 'legacy', id: m.id, answer });
+        } catch (e) {
+          // a reply that cannot be cloned must still be answered, or the listener waits for the timeout
+          post({ kind: 'legacy', id: m.id, answer: { kind: 'failed', message: String(e) } });
+        }
+      });
       break;
     case 'stop':
       daemon.stop().then(() => {

@@ -22,6 +22,8 @@ import type { DatagramReplyPath, NgHandler } from '../control/dispatcher.ts';
 import type { PortUsage } from '../messages.ts';
 import { InterfacePorts } from '../singletons/port-allocator.ts';
 import type { ThreadShare } from '../system.ts';
+import type { KernelHost } from './kernel-host.ts';
+import type { KernelAnswer } from './kernel-messages.ts';
 import {
   type CallThreadData,
   type FromCallThread,
@@ -29,6 +31,7 @@ import {
   liveSettingsOf,
   type ToCallThread,
 } from './messages.ts';
+import type { LegacyAnswer, LegacyQuestion } from './threaded-legacy-calls.ts';
 
 /** The worker script: the compiled .js next to this file, or the .ts source when running through tsx. */
 const THREAD_SCRIPT = new URL(
@@ -71,6 +74,11 @@ export function threadOf(callId: string, threads: number): number {
   return (callIdHash(callId) >>> 16) % threads;
 }
 
+function postKernel(worker: Worker, answer: KernelAnswer): void {
+  const m: ToCallThread = { kind: 'kernel', answer };
+  worker.postMessage(m);
+}
+
 type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; timer: NodeJS.Timeout };
 
 interface ThreadSlot {
@@ -84,6 +92,8 @@ export interface CallThreadsOptions {
   log: Logger;
   supervision: SupervisionLog;
   timeoutScanMs?: number;
+  /** The main thread's kernel table (`--table`): the threads' changes go to it (kernel-host.ts). */
+  kernel?: KernelHost;
 }
 
 export class CallThreads implements NgHandler {
@@ -132,6 +142,7 @@ export class CallThreads implements NgHandler {
       share: { ...this.share, index },
       logLevel: this.opts.log.level,
       ...(this.opts.timeoutScanMs !== undefined ? { timeoutScanMs: this.opts.timeoutScanMs } : {}),
+      ...(this.opts.kernel ? { kernel: true } : {}),
     };
     const worker = newThreadWorker(data);
     let readyResolve: () => void = () => {};
@@ -150,6 +161,10 @@ export class CallThreads implements NgHandler {
         const addr = sockaddrOf(m.via.address, m.via.port);
         if (!addr || !sendDatagram(m.via.fd, reply, addr))
           this.opts.log.warn('ng reply could not be sent', { to: `${m.via.address}:${m.via.port}` });
+        return;
+      }
+      if (m.kind === 'kernel') {
+        this.opts.kernel?.request(index, m.request, (answer) => postKernel(worker, answer));
         return;
       }
       const p = this.#pending.get(m.id);
@@ -190,7 +205,14 @@ export class CallThreads implements NgHandler {
     // its calls are gone with it: their ports and their place under --max-sessions are free again
     for (const buffer of this.share.ports.values()) PortPool.releaseOwner(buffer, index + 1);
     Atomics.store(this.share.sessions, index, 0);
+    this.opts.kernel?.threadGone(index);
     this.#slots[index] = this.#spawn(index);
+  }
+
+  /** The kernel table's counters for one thread (kernel-host.ts publishes them after every read). */
+  tellKernel(thread: number, answer: KernelAnswer): void {
+    const slot = this.#slots[thread];
+    if (slot) postKernel(slot.worker, answer);
   }
 
   #ask(thread: number, make: (id: number) => ToCallThread): Promise<FromCallThread | null> {
@@ -337,6 +359,22 @@ export class CallThreads implements NgHandler {
       callId,
     }));
     return r?.kind === 'terminate' && r.found;
+  }
+
+  /**
+   * A legacy protocol's question (threaded-legacy-calls.ts) to the thread that owns `callId` (thread 0 without
+   * one); null when that thread does not answer.
+   */
+  async askOwner(callId: string | null, question: LegacyQuestion): Promise<LegacyAnswer | null> {
+    const thread = callId === null ? 0 : threadOf(callId, this.#slots.length);
+    const r = await this.#ask(thread, (id) => ({ kind: 'legacy', id, question }));
+    return r?.kind === 'legacy' ? r.answer : null;
+  }
+
+  /** The same legacy question to every thread; a thread that does not answer is left out. */
+  async askEveryThread(question: LegacyQuestion): Promise<LegacyAnswer[]> {
+    const answers = await this.#askAll('legacy', (id) => ({ kind: 'legacy', id, question }));
+    return answers.map((a) => a.answer);
   }
 
   /** The daemon's `statistics` tree, merged from every thread's (no thread counts it as an ng request). */

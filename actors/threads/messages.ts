@@ -7,6 +7,8 @@ import type { DaemonSettings } from '../context.ts';
 import type { CliCall } from '../control/cli-commands.ts';
 import type { DatagramReplyPath } from '../control/dispatcher.ts';
 import type { ThreadShare } from '../system.ts';
+import type { KernelAnswer, KernelRequest } from './kernel-messages.ts';
+import type { LegacyAnswer, LegacyQuestion } from './threaded-legacy-calls.ts';
 
 export type ToCallThread =
   /**
@@ -24,6 +26,10 @@ export type ToCallThread =
   | { kind: 'terminate'; id: number; callId: string }
   /** A CLI `set` or `params revert`: the settings and log level now in force for the whole daemon. */
   | { kind: 'settings'; id: number; settings: LiveSettings; logLevel: number }
+  /** For the rtpproxy and mediaproxy listeners: a typed request, or a question about this thread's calls. */
+  | { kind: 'legacy'; id: number; question: LegacyQuestion }
+  /** The kernel table's answers and counters (kernel-proxy.ts); not a request: no `id` to answer. */
+  | { kind: 'kernel'; answer: KernelAnswer }
   | { kind: 'stop'; id: number };
 
 export type FromCallThread =
@@ -37,6 +43,9 @@ export type FromCallThread =
   | { kind: 'call'; id: number; call: CliCall | null }
   | { kind: 'terminate'; id: number; found: boolean }
   | { kind: 'settings'; id: number }
+  | { kind: 'legacy'; id: number; answer: LegacyAnswer }
+  /** A change to the kernel table, applied by the main thread (kernel-host.ts). */
+  | { kind: 'kernel'; request: KernelRequest }
   | { kind: 'stop'; id: number };
 
 export interface CallThreadData {
@@ -45,6 +54,8 @@ export interface CallThreadData {
   share: ThreadShare;
   /** The main logger's threshold (-1 = silent); a thread's lines carry `thread: index`. */
   logLevel: number;
+  /** The main thread owns a kernel table (`--table`): the thread's ctx.kernel forwards to it. */
+  kernel?: boolean;
   timeoutScanMs?: number;
 }
 

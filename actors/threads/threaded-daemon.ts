@@ -5,19 +5,25 @@
  *
  *   root (nact system, main thread)
  *   ├─ ng-udp-N, ng-tcp-N, cli-N, http-N   control listeners
+ *   ├─ udp-N (rtpproxy), tcp-N (mediaproxy) legacy listeners, over threaded-legacy-calls.ts
  *   └─ (CallThreads)        call-thread-0 … call-thread-K, each the call side of actors/system.ts
  */
 import { start, stop } from 'nact';
+import type { KernelTable } from '../../kernel/table.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
 import { spawnCliListenerWith } from '../control/cli.ts';
 import { spawnHttpListenerWith } from '../control/http.ts';
+import { spawnMediaproxyListenerWith } from '../control/mediaproxy.ts';
 import { spawnNgTcp } from '../control/ng-tcp.ts';
 import { bindListener, spawnNgUdp } from '../control/ng-udp.ts';
+import { spawnRtpproxyListenerWith } from '../control/rtpproxy.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { DaemonOptions } from '../system.ts';
 import { CallThreads } from './call-threads.ts';
+import { KernelHost } from './kernel-host.ts';
 import { threadedCliEnv } from './threaded-cli-env.ts';
+import { threadedLegacyCalls } from './threaded-legacy-calls.ts';
 
 export interface ThreadedDaemon {
   readonly threads: CallThreads;
@@ -27,6 +33,9 @@ export interface ThreadedDaemon {
   /** The ports the CLI and HTTP listeners bound (useful with port 0). */
   readonly cliPorts: number[];
   readonly httpPorts: number[];
+  /** The ports the rtpproxy (`--listen-udp`) and mediaproxy (`--listen-tcp`) listeners bound. */
+  readonly rtpproxyPorts: number[];
+  readonly mediaproxyPorts: number[];
   /** Calls in every thread. */
   readonly calls: number;
   stop(): Promise<void>;
@@ -35,30 +44,56 @@ export interface ThreadedDaemon {
 export async function startThreadedDaemon(
   opts: Pick<
     DaemonOptions,
-    'settings' | 'listenNg' | 'listenTcpNg' | 'listenCli' | 'listenHttp' | 'log' | 'timeoutScanMs'
+    | 'settings'
+    | 'listenNg'
+    | 'listenTcpNg'
+    | 'listenCli'
+    | 'listenHttp'
+    | 'listenUdp'
+    | 'listenTcp'
+    | 'log'
+    | 'timeoutScanMs'
   > & {
     threads: number;
+    /** `--table`: one table for every thread, owned here (kernel-host.ts). */
+    kernelTable?: KernelTable;
   },
 ): Promise<ThreadedDaemon> {
   const log = opts.log ?? new Logger();
   const supervision = new SupervisionLog(log);
+  const kernel = opts.kernelTable
+    ? new KernelHost(opts.kernelTable, {
+        log: supervision,
+        onError: (e) => log.warn('kernel counter read failed', { error: e }),
+      })
+    : undefined;
   const threads = await CallThreads.start({
     count: opts.threads,
     settings: opts.settings,
     log,
     supervision,
     ...(opts.timeoutScanMs !== undefined ? { timeoutScanMs: opts.timeoutScanMs } : {}),
+    ...(kernel ? { kernel } : {}),
+  }).catch((e: unknown) => {
+    kernel?.close();
+    throw e;
   });
   const system = start();
+  kernel?.attach(system, (thread, answer) => threads.tellKernel(thread, answer));
   const ctx = { log, supervision };
   const listeners: AnyRef[] = [];
   const ngPorts: number[] = [];
   const tcpNgPorts: number[] = [];
   const cliPorts: number[] = [];
   const httpPorts: number[] = [];
+  const rtpproxyPorts: number[] = [];
+  const mediaproxyPorts: number[] = [];
+  const legacy = threadedLegacyCalls(threads);
   const cli = threadedCliEnv(threads, opts.settings, log);
   const stopAll = async () => {
     for (const l of listeners) stop(l);
+    // removes the table from the kernel: nothing of ours stays forwarding after exit
+    kernel?.close();
     stop(system);
     await threads.stop();
   };
@@ -87,6 +122,25 @@ export async function startThreadedDaemon(
       what: 'http',
       ref: spawnHttpListenerWith(system, ctx, threads, cli, l.host, l.port, `http-${i}`),
     })),
+    ...(opts.listenUdp ?? []).map((l, i) => ({
+      l,
+      ports: rtpproxyPorts,
+      what: 'udp',
+      ref: spawnRtpproxyListenerWith(system, ctx, legacy, l.host, l.port, `udp-${i}`),
+    })),
+    ...(opts.listenTcp ?? []).map((l, i) => ({
+      l,
+      ports: mediaproxyPorts,
+      what: 'tcp',
+      ref: spawnMediaproxyListenerWith(
+        system,
+        { ...ctx, now: () => Date.now() },
+        legacy,
+        l.host,
+        l.port,
+        `tcp-${i}`,
+      ),
+    })),
   ];
   for (const b of binds) {
     listeners.push(b.ref);
@@ -104,6 +158,8 @@ export async function startThreadedDaemon(
     tcpNgPorts,
     cliPorts,
     httpPorts,
+    rtpproxyPorts,
+    mediaproxyPorts,
     get calls() {
       return threads.calls;
     },

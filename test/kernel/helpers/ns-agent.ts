@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { start, stop } from 'nact';
 import { ask } from '../../../actors/runtime.ts';
 import {
-  type KernelTableHandle,
+  type KernelTableActor,
   type KernelTableMsg,
   spawnKernelTable,
 } from '../../../actors/singletons/kernel-table.ts';
@@ -29,7 +29,7 @@ interface Receiver {
 
 const sockets = new Map<string, Receiver>();
 let system: ReturnType<typeof start> | null = null;
-let kernel: KernelTableHandle | null = null;
+let kernel: KernelTableActor | null = null;
 
 type Args = Record<string, unknown>;
 
@@ -124,7 +124,7 @@ const ops: Record<string, (a: Args) => Promise<unknown> | unknown> = {
   },
 };
 
-function need(): KernelTableHandle {
+function need(): KernelTableActor {
   if (!kernel) throw new Error('kernel table not open');
   return kernel;
 }
