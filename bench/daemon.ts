@@ -85,8 +85,7 @@ export function commandFor(
     // sockets during a setup-rate run and hit the open-files limit.
     '-d',
     '0',
-    // rtpengine runs one worker thread per core by default and rtpengine-ts one call thread unless told:
-    // both get the same explicit number, one per core.
+    // both default to one thread per core; written out so that `--threads=N` can change it for both
     `--num-threads=${options.threads ?? availableParallelism()}`,
   ];
   if (kind === 'rtpengine') return { file: 'rtpengine', args: rtpengineArgs };

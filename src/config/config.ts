@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type NetworkInterfaceInfo, networkInterfaces as osNetworkInterfaces } from 'node:os';
+import {
+  availableParallelism,
+  type NetworkInterfaceInfo,
+  networkInterfaces as osNetworkInterfaces,
+} from 'node:os';
 import { type ArgValue, ArgvError, parseArgv } from './argv.ts';
 import {
   type KeyFile,
@@ -77,8 +81,7 @@ export interface RtpengineConfig {
   /** -1 means unlimited. */
   readonly maxSessions: number;
   /**
-   * `--num-threads`: call threads (actors/threads/). 1 when not given: unlike rtpengine, whose default is the
-   * number of cores, several threads are asked for explicitly since some listeners still need one.
+   * `--num-threads`: call threads (actors/threads/); as in rtpengine, one per core when not given.
    */
   readonly numThreads: number;
   readonly tos: number;
@@ -399,7 +402,9 @@ function buildConfig(
     offerTimeout: int('offer-timeout', 0, INT_MAX, 'must not be negative'),
     deleteDelay: int('delete-delay', 0, INT_MAX, 'must not be negative'),
     maxSessions: int('max-sessions', -1, INT_MAX, '-1 for unlimited, or a limit'),
-    numThreads: raw.has('num-threads') ? int('num-threads', 1, 1024, 'must be at least 1') : 1,
+    numThreads: raw.has('num-threads')
+      ? int('num-threads', 1, 1024, 'must be at least 1')
+      : availableParallelism(),
     tos: int('tos', 0, 255, 'must be 0..255'),
     endpointLearning: learning as EndpointLearning,
     logLevel: int('log-level', 0, 7, 'must be 0..7'),
