@@ -253,7 +253,6 @@ function reportDtmf(ctx: DaemonContext, call: Call, m: Monologue, e: DtmfSeenOrP
   const report: DtmfReport = {
     callid: call.callId,
     source_tag: m.tag ?? '',
-    ...(m.label !== null ? { source_label: m.label } : {}),
     tags,
     type: 'DTMF',
     timestamp: Math.floor(ctx.now() / 1000),
@@ -380,6 +379,7 @@ function dropDelays(medias: readonly CallMedia[]): void {
 }
 
 const NO_DTMF_MEDIA = 'Monologue has no media capable of DTMF injection';
+const NO_SSRC_CONTEXT = 'No SSRC context present for DTMF injection';
 
 /**
  * `play DTMF` as if `m` sent it: reported like a received event, and injected towards its peer when both sides
@@ -396,6 +396,10 @@ function playDtmf(ctx: DaemonContext, call: Call, m: Monologue, req: MediaContro
   const control = media?.rtp.control;
   if (!media || !control) return NO_DTMF_MEDIA;
   const [payloadType] = [...control.payloadTypes.dtmf];
+  // 10.5 injects events into the party's own stream: before a packet of it arrived there is none, and nothing is
+  // reported (test/golden/dtmf-log/; the in-band path was not probed for this)
+  if (payloadType !== undefined && media.rtp.stats.packets === 0 && !media.rtp.kernelized)
+    return NO_SSRC_CONTEXT;
   const source = media.rtp.endpoint ?? media.rtp.advertised;
   reportDtmf(ctx, call, m, {
     event: play.event,

@@ -10,11 +10,13 @@ export interface DtmfLogDest {
   port: number;
 }
 
-/** The datagram, keys in rtpengine 10.5's order. `source_label` only when the party has a label. */
+/**
+ * The datagram, keys in rtpengine 10.5's order (JSON.stringify keeps the order they are written in). 10.5 sends
+ * no `source_label`, not even for a labelled party (test/golden/dtmf-log/), so neither do we.
+ */
 export interface DtmfReport {
   callid: string;
   source_tag: string;
-  source_label?: string;
   tags: string[];
   type: 'DTMF';
   /** Unix seconds. */
