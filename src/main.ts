@@ -103,47 +103,35 @@ async function main(argv: string[]): Promise<number> {
     xmlrpcFormat: cfg.xmlrpcFormat,
   };
   const threads = cfg.numThreads;
+  // the same listeners and kernel table whether calls live in this thread or in call threads
+  const common = {
+    settings,
+    listenNg: cfg.listenNg.map((l) => ({ ...l })),
+    listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
+    listenCli: cfg.listenCli.map((l) => ({ ...l })),
+    listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
+    listenUdp: cfg.listenUdp.map((l) => ({ ...l })),
+    listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
+    log,
+    ...(kernelTable ? { kernelTable } : {}),
+  };
   let daemon: { ngPorts: number[]; tcpNgPorts: number[]; readonly calls: number; stop(): Promise<void> };
   try {
-    daemon =
-      threads > 1
-        ? await startThreadedDaemon({
-            threads,
-            settings,
-            listenNg: cfg.listenNg.map((l) => ({ ...l })),
-            listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
-            listenCli: cfg.listenCli.map((l) => ({ ...l })),
-            listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
-            listenUdp: cfg.listenUdp.map((l) => ({ ...l })),
-            listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
-            log,
-            ...(kernelTable ? { kernelTable } : {}),
-          })
-        : await startOneThread(settings);
+    if (threads > 1) daemon = await startThreadedDaemon({ threads, ...common });
+    else {
+      const d = await startDaemon(common);
+      daemon = {
+        ngPorts: d.ngPorts,
+        tcpNgPorts: d.tcpNgPorts,
+        get calls() {
+          return d.registry.size;
+        },
+        stop: () => d.stop(),
+      };
+    }
   } catch (e) {
     process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
     return 1;
-  }
-  async function startOneThread(settings: DaemonSettings) {
-    const d = await startDaemon({
-      settings,
-      listenNg: cfg.listenNg.map((l) => ({ ...l })),
-      listenTcpNg: cfg.listenTcpNg.map((l) => ({ ...l })),
-      listenCli: cfg.listenCli.map((l) => ({ ...l })),
-      listenHttp: cfg.listenHttp.map((l) => ({ ...l })),
-      listenUdp: cfg.listenUdp.map((l) => ({ ...l })),
-      listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
-      log,
-      ...(kernelTable ? { kernelTable } : {}),
-    });
-    return {
-      ngPorts: d.ngPorts,
-      tcpNgPorts: d.tcpNgPorts,
-      get calls() {
-        return d.registry.size;
-      },
-      stop: () => d.stop(),
-    };
   }
   if (cfg.pidfile) writeFileSync(cfg.pidfile, `${process.pid}\n`);
   log.notice('rtpengine-ts started', {
