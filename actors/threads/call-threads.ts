@@ -232,8 +232,8 @@ export class CallThreads implements NgHandler {
   }
 
   /**
-   * Hands one message to a thread. `answered` is false when the thread never answered (it died or hung);
-   * `reply` is null when there is nothing left to send (no reply due, or the thread sent it through `via`).
+   * Hands one message to a thread and waits for its reply (TCP, HTTP, WebSocket, and the fan-outs). `answered` is
+   * false when the thread never answered (it died or hung); `reply` is null when no reply is due.
    */
   async #ng(
     thread: number,
