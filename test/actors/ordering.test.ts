@@ -4,43 +4,32 @@
  * arrives while the original is still running gets the original's reply without running the command again.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { PortMsg } from '../../actors/messages.ts';
 import { ask } from '../../actors/runtime.ts';
-import type { Daemon } from '../../actors/system.ts';
 import type { NgDict } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { str } from '../helpers/ng-client.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 const portsUsed = async () =>
-  (await ask<PortMsg, { used: number }>(daemon.ctx.ports, (reply) => ({ kind: 'usage', reply }))).used;
+  (await ask<PortMsg, { used: number }>(live.daemon.ctx.ports, (reply) => ({ kind: 'usage', reply }))).used;
 
 test('offer, answer, re-offer and query sent back to back are applied in arrival order', async () => {
   const id = 'order-1';
   const [offer, answer, reoffer, query] = await Promise.all([
-    ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'A', sdp: sdpFor(6000) }),
-    ng.request({ command: 'answer', 'call-id': id, 'from-tag': 'A', 'to-tag': 'B', sdp: sdpFor(6002) }),
-    ng.request({
+    live.ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'A', sdp: sdpFor(6000) }),
+    live.ng.request({ command: 'answer', 'call-id': id, 'from-tag': 'A', 'to-tag': 'B', sdp: sdpFor(6002) }),
+    live.ng.request({
       command: 'offer',
       'call-id': id,
       'from-tag': 'A',
       'to-tag': 'B',
       sdp: sdpFor(6000).replace('a=sendrecv', 'a=sendonly'),
     }),
-    ng.request({ command: 'query', 'call-id': id }),
+    live.ng.request({ command: 'query', 'call-id': id }),
   ]);
   assert.equal(offer.result, 'ok');
   assert.equal(answer.result, 'ok', 'the answer ran after the offer that created the call');
@@ -52,7 +41,7 @@ test('offer, answer, re-offer and query sent back to back are applied in arrival
   );
   assert.match(str(reoffer.sdp), /a=sendonly/);
   assert.deepEqual(Object.keys(query.tags as NgDict).sort(), ['A', 'B'], 'the query ran after the answer');
-  await ng.request({ command: 'delete', 'call-id': id });
+  await live.ng.request({ command: 'delete', 'call-id': id });
 });
 
 test('a retransmission arriving while the original runs gets the same reply, and the offer runs once', async () => {
@@ -60,26 +49,26 @@ test('a retransmission arriving while the original runs gets the same reply, and
   const before = await portsUsed();
   const msg = { command: 'offer', 'call-id': 'order-2', 'from-tag': 'A', sdp: sdpFor(7000) };
   const [first, second, third] = await Promise.all([
-    ng.request(msg, 'same-cookie'),
-    ng.request(msg, 'same-cookie'),
-    ng.request(msg, 'same-cookie'),
+    live.ng.request(msg, 'same-cookie'),
+    live.ng.request(msg, 'same-cookie'),
+    live.ng.request(msg, 'same-cookie'),
   ]);
   assert.equal(first.result, 'ok', JSON.stringify(first));
   assert.deepEqual(second, first);
   assert.deepEqual(third, first);
   assert.equal((await portsUsed()) - before, 2, 'ports for one offer only');
-  const stats = (await ng.request({ command: 'statistics' })).statistics as NgDict;
+  const stats = (await live.ng.request({ command: 'statistics' })).statistics as NgDict;
   const totals = stats.controlstatistics as NgDict;
   assert.ok(Number(totals.totaloffercount) >= 1);
-  await ng.request({ command: 'delete', 'call-id': 'order-2' });
+  await live.ng.request({ command: 'delete', 'call-id': 'order-2' });
 });
 
 test('a new cookie with the same content runs again (it is a new request, not a retransmission)', async () => {
   const msg = { command: 'offer', 'call-id': 'order-3', 'from-tag': 'A', sdp: sdpFor(7100) };
-  const first = await ng.request(msg, 'cookie-x');
-  const again = await ng.request(msg, 'cookie-y');
+  const first = await live.ng.request(msg, 'cookie-x');
+  const again = await live.ng.request(msg, 'cookie-y');
   assert.equal(first.result, 'ok');
   assert.equal(again.result, 'ok');
   assert.equal(mediaPort(str(again.sdp)), mediaPort(str(first.sdp)), 'an identical re-offer keeps its ports');
-  await ng.request({ command: 'delete', 'call-id': 'order-3' });
+  await live.ng.request({ command: 'delete', 'call-id': 'order-3' });
 });

@@ -10,7 +10,7 @@ import { ask } from '../../actors/runtime.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import { Logger } from '../../src/log/logger.ts';
 import type { NgDict } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { loopbackSettings, mediaPort, sdpFor } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
@@ -30,19 +30,7 @@ const calls: LiveCall[] = [];
 
 before(async () => {
   daemon = await startDaemon({
-    settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin: 45000 + (process.pid % 20) * 100,
-      portMax: 45000 + (process.pid % 20) * 100 + 99,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions: -1,
-      endpointLearning: 'delayed',
-      tos: 0,
-    },
+    settings: loopbackSettings(45000 + (process.pid % 20) * 100, 45000 + (process.pid % 20) * 100 + 99),
     listenNg: [{ host: '127.0.0.1', port: 0 }],
     listenTcpNg: [],
     log: new Logger({ level: 3, sink: (l) => logLines.push(l) }),

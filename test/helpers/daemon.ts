@@ -6,24 +6,31 @@ import { silentLogger } from '../../src/log/logger.ts';
 
 let nextRange = 41000 + (process.pid % 50) * 200;
 
+/**
+ * The settings every test daemon shares: one loopback interface, media ports in [portMin, portMax], timers
+ * long enough that no call times out during a test, calls deleted at once.
+ */
+export function loopbackSettings(portMin: number, portMax: number): DaemonSettings {
+  return {
+    interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
+    portMin,
+    portMax,
+    timeout: 60,
+    silentTimeout: 3600,
+    finalTimeout: 0,
+    offerTimeout: 3600,
+    deleteDelay: 0,
+    maxSessions: -1,
+    endpointLearning: 'delayed',
+    tos: 0,
+  };
+}
+
 export async function testDaemon(over: Partial<DaemonSettings> = {}): Promise<Daemon> {
   const portMin = nextRange;
   nextRange += 200;
   return startDaemon({
-    settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin,
-      portMax: portMin + 199,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions: -1,
-      endpointLearning: 'delayed',
-      tos: 0,
-      ...over,
-    },
+    settings: { ...loopbackSettings(portMin, portMin + 199), ...over },
     listenNg: [{ host: '127.0.0.1', port: 0 }],
     listenTcpNg: [{ host: '127.0.0.1', port: 0 }],
     log: silentLogger,

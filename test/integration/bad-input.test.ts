@@ -5,7 +5,7 @@
  * Where the real rtpengine 10.5 is installed, error replies are compared with its replies byte for byte.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -15,10 +15,11 @@ import type { NgDict, NgValue } from '../../src/ng/types.ts';
 import { relayTotals } from '../../src/rtp/relay.ts';
 import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
+import { RTPENGINE, spawnRtpengine } from '../helpers/oracle.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
 const FIXTURES = new URL('../fixtures/kamailio-ng', import.meta.url).pathname;
-const RTPENGINE = '/usr/bin/rtpengine';
 
 /** Sends raw frames and collects raw replies by cookie; unlike NgClient it never decodes (JSON replies too). */
 class RawNg {
@@ -148,37 +149,11 @@ let live: LiveCall;
 /** The real rtpengine 10.5 on a free port, as the oracle for error replies (null when not installed). */
 let oracle: { proc: ChildProcess; ng: RawNg } | null = null;
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  s.close();
-  return port;
-}
-
 async function startOracle(): Promise<{ proc: ChildProcess; ng: RawNg } | null> {
   if (!existsSync(RTPENGINE)) return null;
   const port = await freeUdpPort();
   const min = 44000 + (process.pid % 100) * 20;
-  const proc = spawn(
-    RTPENGINE,
-    [
-      '--config-file=none',
-      '-t',
-      '-1',
-      '-f',
-      '-E',
-      '-i',
-      '127.0.0.1',
-      `--listen-ng=127.0.0.1:${port}`,
-      `-m`,
-      String(min),
-      '-M',
-      String(min + 19),
-      '--delete-delay=0',
-    ],
-    { stdio: 'ignore' },
-  );
+  const proc = spawnRtpengine(port, min, min + 19);
   const client = new RawNg(port);
   for (let i = 0; i < 50; i++) {
     if ((await client.ask(`oracle-ping-${i}`, 'd7:command4:pinge', 100)) !== null)

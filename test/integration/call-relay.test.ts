@@ -3,25 +3,14 @@
  * Kamailio-shaped request sequence against a daemon on loopback, over real UDP sockets.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgDict } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 function kamailioOffer(callId: string, fromTag: string, sdp: string): Record<string, NgDict[string]> {
   // Key order as Kamailio sends it (unsorted), command last.
@@ -42,10 +31,10 @@ test('a call set up through offer and answer relays RTP both ways and counts it 
   const alice = await RtpPeer.open();
   const bob = await RtpPeer.open();
   try {
-    const offer = await ng.request(kamailioOffer('relay-1', 'tagA', sdpFor(alice.port, 'alice')));
+    const offer = await live.ng.request(kamailioOffer('relay-1', 'tagA', sdpFor(alice.port, 'alice')));
     assert.equal(offer.result, 'ok');
     const toBob = mediaPort(str(offer.sdp));
-    const answer = await ng.request({
+    const answer = await live.ng.request({
       ...kamailioOffer('relay-1', 'tagA', sdpFor(bob.port, 'bob')),
       'to-tag': 'tagB',
       command: 'answer',
@@ -68,24 +57,24 @@ test('a call set up through offer and answer relays RTP both ways and counts it 
     assert.equal(alice.received[0]!.port, toAlice);
     assert.equal(bob.received[3]!.data.readUInt16BE(2), 3, 'payload relayed unchanged');
 
-    const q = await ng.request({ command: 'query', 'call-id': 'relay-1' });
+    const q = await live.ng.request({ command: 'query', 'call-id': 'relay-1' });
     assert.equal(q.result, 'ok');
     const totals = q.totals as NgDict;
     assert.deepEqual({ ...(totals.RTP as NgDict) }, { packets: 20, bytes: 20 * 172, errors: 0 });
     const tags = q.tags as NgDict;
     assert.deepEqual(Object.keys(tags).sort(), ['tagA', 'tagB']);
 
-    const usage = daemon.registry.size;
+    const usage = live.daemon.registry.size;
     assert.equal(usage, 1);
-    const del = await ng.request({ command: 'delete', 'call-id': 'relay-1', 'from-tag': 'tagA' });
+    const del = await live.ng.request({ command: 'delete', 'call-id': 'relay-1', 'from-tag': 'tagA' });
     assert.equal(del.result, 'ok');
     assert.deepEqual(
       { ...((del.totals as NgDict).RTP as NgDict) },
       { packets: 20, bytes: 20 * 172, errors: 0 },
     );
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(daemon.registry.size, 0, 'the call is gone after delete');
-    const gone = await ng.request({ command: 'query', 'call-id': 'relay-1' });
+    assert.equal(live.daemon.registry.size, 0, 'the call is gone after delete');
+    const gone = await live.ng.request({ command: 'query', 'call-id': 'relay-1' });
     assert.deepEqual({ ...gone }, { result: 'error', 'error-reason': 'Unknown call-id' });
   } finally {
     alice.close();
@@ -95,10 +84,10 @@ test('a call set up through offer and answer relays RTP both ways and counts it 
 
 test('ports are released when a call is deleted, and reused by later calls', async () => {
   const before = await portsInUse();
-  const offer = await ng.request(kamailioOffer('ports-1', 'a', sdpFor(5000)));
+  const offer = await live.ng.request(kamailioOffer('ports-1', 'a', sdpFor(5000)));
   assert.equal(offer.result, 'ok');
   assert.equal((await portsInUse()) - before, 2, 'one pair per party of the one m= line');
-  await ng.request({ command: 'delete', 'call-id': 'ports-1' });
+  await live.ng.request({ command: 'delete', 'call-id': 'ports-1' });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(await portsInUse(), before);
 });
@@ -106,7 +95,7 @@ test('ports are released when a call is deleted, and reused by later calls', asy
 async function portsInUse(): Promise<number> {
   const { ask } = await import('../../actors/runtime.ts');
   const u = await ask<import('../../actors/messages.ts').PortMsg, { used: number }>(
-    daemon.ctx.ports,
+    live.daemon.ctx.ports,
     (reply) => ({
       kind: 'usage',
       reply,
@@ -117,12 +106,12 @@ async function portsInUse(): Promise<number> {
 
 test('a retransmitted offer (same cookie) gets the same reply and allocates nothing new', async () => {
   const msg = kamailioOffer('retrans-1', 'a', sdpFor(6000));
-  const first = await ng.request(msg, 'cookie-retrans');
+  const first = await live.ng.request(msg, 'cookie-retrans');
   const used = await portsInUse();
-  const again = await ng.request(msg, 'cookie-retrans');
+  const again = await live.ng.request(msg, 'cookie-retrans');
   assert.deepEqual(again, first);
   assert.equal(await portsInUse(), used);
-  await ng.request({ command: 'delete', 'call-id': 'retrans-1' });
+  await live.ng.request({ command: 'delete', 'call-id': 'retrans-1' });
 });
 
 test('errors carry rtpengine reason strings', async () => {
@@ -138,15 +127,15 @@ test('errors carry rtpengine reason strings', async () => {
     [{ 'call-id': 'x' }, 'Dictionary contains no key "command"'],
   ];
   for (const [req, reason] of cases) {
-    const r = await ng.request(req);
+    const r = await live.ng.request(req);
     assert.deepEqual({ ...r }, { result: 'error', 'error-reason': reason }, JSON.stringify(req));
   }
-  assert.equal(daemon.registry.get('bad-sdp'), undefined, 'a failed first offer leaves no call behind');
+  assert.equal(live.daemon.registry.get('bad-sdp'), undefined, 'a failed first offer leaves no call behind');
 });
 
 test('delete of an unknown call is ok with a warning, and an error with the fatal flag', async () => {
-  const r = await ng.request({ command: 'delete', 'call-id': 'unknown-del' });
+  const r = await live.ng.request({ command: 'delete', 'call-id': 'unknown-del' });
   assert.deepEqual({ ...r }, { result: 'ok', warning: "Call-ID not found or tags didn't match" });
-  const f = await ng.request({ command: 'delete', 'call-id': 'unknown-del', flags: ['fatal'] });
+  const f = await live.ng.request({ command: 'delete', 'call-id': 'unknown-del', flags: ['fatal'] });
   assert.equal(f.result, 'error');
 });

@@ -19,47 +19,20 @@
  *   digit, byte for byte what `silence` does (`drop`/`off` still drop, `silence`/`tone` are unchanged).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgDict } from '../../src/ng/types.ts';
 import { buildEventPacket } from '../../src/rtp/rfc4733.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
-import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
+import { twoPartyCall } from '../helpers/call.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { type RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setUp(callId: string, offerKeys: NgDict = {}) {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
+  const { alice, bob, toBob, toAlice, close } = await twoPartyCall(live.ng, callId, { offer: offerKeys });
   const base = { 'call-id': callId, 'from-tag': 'A' };
-  const offer = await ng.request({
-    command: 'offer',
-    ...base,
-    sdp: sdpFor(alice.port, 'alice'),
-    ...offerKeys,
-  });
-  const answer = await ng.request({
-    command: 'answer',
-    ...base,
-    'to-tag': 'B',
-    sdp: sdpFor(bob.port, 'bob'),
-  });
-  const toBob = mediaPort(str(offer.sdp));
-  const toAlice = mediaPort(str(answer.sdp));
   // both phones send once so their endpoints are known
   await alice.send(rtpPacket(1, 0x1111), toAlice);
   await bob.send(rtpPacket(1, 0x2222), toBob);
@@ -67,11 +40,7 @@ async function setUp(callId: string, offerKeys: NgDict = {}) {
   await alice.waitFor(1);
   bob.received.length = 0;
   alice.received.length = 0;
-  const request = (command: string, keys: NgDict = {}) => ng.request({ command, ...base, ...keys });
-  const close = () => {
-    alice.close();
-    bob.close();
-  };
+  const request = (command: string, keys: NgDict = {}) => live.ng.request({ command, ...base, ...keys });
   return { alice, bob, toBob, toAlice, request, close };
 }
 
@@ -143,7 +112,7 @@ test('delay-buffer stays through unblock DTMF and a later block without it, and 
 test('delay-buffer without a selector delays both directions', async () => {
   const c = await setUp('delay-3');
   try {
-    await ng.request({ command: 'block DTMF', 'call-id': 'delay-3', 'delay-buffer': 120 });
+    await live.ng.request({ command: 'block DTMF', 'call-id': 'delay-3', 'delay-buffer': 120 });
     const a = await measure(c.alice, c.bob, c.toAlice, 100, 3, 0x1111);
     const b = await measure(c.bob, c.alice, c.toBob, 200, 3, 0x2222);
     for (const d of [...a.delays, ...b.delays]) assert.ok(d >= 118 && d < 200, `delayed ${d} ms, want 120`);
@@ -170,7 +139,7 @@ test('packets waiting in a delay buffer are dropped when the call is deleted', a
     await c.request('block DTMF', { 'delay-buffer': 300 });
     for (let i = 0; i < 3; i++) await c.alice.send(rtpPacket(100 + i, 0x1111), c.toAlice);
     await wait(30);
-    await ng.request({ command: 'delete', 'call-id': 'delay-5' });
+    await live.ng.request({ command: 'delete', 'call-id': 'delay-5' });
     await wait(400);
     assert.equal(c.bob.received.length, 0);
   } finally {

@@ -3,58 +3,22 @@
  * input (recorded by driving the real daemon on loopback; the expectations below are what it relayed).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgValue } from '../../src/ng/types.ts';
 import { buildEventPacket } from '../../src/rtp/rfc4733.ts';
 import { amplitudeOfDb, toneSamples, ulawToLinear } from '../../src/rtp/tone.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { twoPartyCall } from '../helpers/call.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function setUp(callId: string, sdp: (port: number, user: string) => string, flags: string[] = []) {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
-  const offer = await ng.request({
-    command: 'offer',
-    'call-id': callId,
-    'from-tag': 'A',
-    sdp: sdp(alice.port, 'alice'),
-    flags,
-  });
-  const answer = await ng.request({
-    command: 'answer',
-    'call-id': callId,
-    'from-tag': 'A',
-    'to-tag': 'B',
-    sdp: sdp(bob.port, 'bob'),
-    flags,
-  });
-  return {
-    alice,
-    bob,
-    toAlice: mediaPort(str(answer.sdp)),
-    toBob: mediaPort(str(offer.sdp)),
-    close() {
-      alice.close();
-      bob.close();
-    },
-  };
+function setUp(callId: string, sdp: (port: number, user: string) => string, flags: string[] = []) {
+  return twoPartyCall(live.ng, callId, { sdp, offer: { flags }, answer: { flags } });
 }
 
 /**
@@ -69,7 +33,7 @@ async function digitsThrough(
 ): Promise<string[]> {
   const c = await setUp(callId, sdpFor);
   try {
-    const r = await ng.request({ command: 'block DTMF', 'call-id': callId, ...block });
+    const r = await live.ng.request({ command: 'block DTMF', 'call-id': callId, ...block });
     assert.equal(r.result, 'ok');
     let seq = 1;
     let ts = 0;
@@ -184,13 +148,13 @@ test('a mismatched digit restarts the match: 1 1 2 completes trigger 12; unblock
   assert.deepEqual(got, ['1:4,5,6,7,8,9', '1:12,13,14,15,16,17', '2:20']);
   const c = await setUp('trig-9', sdpFor);
   try {
-    await ng.request({
+    await live.ng.request({
       command: 'block DTMF',
       'call-id': 'trig-9',
       trigger: '1',
       'DTMF-security-trigger': 'drop',
     });
-    const un = await ng.request({ command: 'unblock DTMF', 'call-id': 'trig-9' });
+    const un = await live.ng.request({ command: 'unblock DTMF', 'call-id': 'trig-9' });
     assert.equal(un.result, 'ok');
     for (const [i, event] of [1, 1, 2].entries()) {
       const p = buildEventPacket({
@@ -235,7 +199,7 @@ test('play DTMF without telephone-event writes the digit as tones over the next 
     const send = () => c.alice.send(rtpPacket(seq++, 0x1234), c.toAlice);
     for (let i = 0; i < 3; i++) await send();
     await c.bob.waitFor(3);
-    const r = await ng.request({
+    const r = await live.ng.request({
       command: 'play DTMF',
       'call-id': 'inband-1',
       'from-tag': 'A',
@@ -277,7 +241,12 @@ test('play DTMF over G.722 only answers ok as 10.5 does (which transcodes); the 
       .replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:9 G722/8000');
   const c = await setUp('inband-2', g722, ['inject DTMF']);
   try {
-    const r = await ng.request({ command: 'play DTMF', 'call-id': 'inband-2', 'from-tag': 'A', code: '1' });
+    const r = await live.ng.request({
+      command: 'play DTMF',
+      'call-id': 'inband-2',
+      'from-tag': 'A',
+      code: '1',
+    });
     assert.equal(r.result, 'ok');
     await c.alice.send(rtpPacket(1, 0x1234, 9), c.toAlice);
     await c.bob.waitFor(1);
@@ -290,7 +259,7 @@ test('play DTMF over G.722 only answers ok as 10.5 does (which transcodes); the 
 test('in-band tones without volume are 15 dB below full scale, as 10.5 plays them', async () => {
   const c = await setUp('inband-3', pcmuOnly, ['inject DTMF']);
   try {
-    await ng.request({
+    await live.ng.request({
       command: 'play DTMF',
       'call-id': 'inband-3',
       'from-tag': 'A',
@@ -313,14 +282,14 @@ test('trigger keys in the offer do nothing (10.5 reads them only in block DTMF)'
   const bob = await RtpPeer.open();
   try {
     const keys = { trigger: '1', 'DTMF-security-trigger': 'drop' };
-    await ng.request({
+    await live.ng.request({
       command: 'offer',
       'call-id': 'trig-offer',
       'from-tag': 'A',
       sdp: sdpFor(alice.port),
       ...keys,
     });
-    const answer = await ng.request({
+    const answer = await live.ng.request({
       command: 'answer',
       'call-id': 'trig-offer',
       'from-tag': 'A',

@@ -4,52 +4,31 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgValue } from '../../src/ng/types.ts';
 import { buildEventPacket, readEventBlock } from '../../src/rtp/rfc4733.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
-import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
+import { twoPartyCall } from '../helpers/call.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
 const reports: Record<string, unknown>[] = [];
 const listener = createSocket('udp4');
 
-before(async () => {
-  await new Promise<void>((r) => listener.bind(0, '127.0.0.1', () => r()));
-  listener.on('message', (m) => reports.push(JSON.parse(m.toString()) as Record<string, unknown>));
-  daemon = await testDaemon({ dtmfLogDest: { address: '127.0.0.1', port: listener.address().port } });
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
+const live = useTestDaemon(
+  async () => {
+    await new Promise<void>((r) => listener.bind(0, '127.0.0.1', () => r()));
+    listener.on('message', (m) => reports.push(JSON.parse(m.toString()) as Record<string, unknown>));
+    return { dtmfLogDest: { address: '127.0.0.1', port: listener.address().port } };
+  },
+  {
+    stopping: () => {
+      listener.close();
+    },
+  },
+);
 
-after(async () => {
-  ng.close();
-  listener.close();
-  await daemon.stop();
-});
-
-async function setUp(callId: string, flags: string[]) {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
-  const offer = await ng.request({
-    command: 'offer',
-    'call-id': callId,
-    'from-tag': 'A',
-    sdp: sdpFor(alice.port, 'alice'),
-    flags,
-  });
-  const answer = await ng.request({
-    command: 'answer',
-    'call-id': callId,
-    'from-tag': 'A',
-    'to-tag': 'B',
-    sdp: sdpFor(bob.port, 'bob'),
-    flags,
-    label: 'blab',
-  });
-  return { alice, bob, toBob: mediaPort(str(offer.sdp)), toAlice: mediaPort(str(answer.sdp)) };
+function setUp(callId: string, flags: string[]) {
+  return twoPartyCall(live.ng, callId, { offer: { flags }, answer: { flags, label: 'blab' } });
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +38,7 @@ test('play DTMF injects the exact RFC 4733 sequence into the party stream and re
   try {
     for (let i = 0; i < 3; i++) await alice.send(rtpPacket(100 + i, 0x1234), toAlice);
     await bob.waitFor(3);
-    const r = await ng.request({
+    const r = await live.ng.request({
       command: 'play DTMF',
       'call-id': 'dtmf-1',
       'from-tag': 'A',
@@ -95,13 +74,23 @@ test('play DTMF without inject DTMF answers ok but injects nothing; without a pa
     // 10.5 refuses play DTMF until the party's stream has a packet (test/golden/dtmf-log/)
     await alice.send(rtpPacket(1, 0x1234), toAlice);
     await bob.waitFor(1);
-    const r = await ng.request({ command: 'play DTMF', 'call-id': 'dtmf-2', 'from-tag': 'A', digit: '5' });
+    const r = await live.ng.request({
+      command: 'play DTMF',
+      'call-id': 'dtmf-2',
+      'from-tag': 'A',
+      digit: '5',
+    });
     assert.equal(r.result, 'ok');
     await wait(100);
     assert.equal(bob.received.length, 1);
-    const none = await ng.request({ command: 'play DTMF', 'call-id': 'dtmf-2', digit: '5' });
+    const none = await live.ng.request({ command: 'play DTMF', 'call-id': 'dtmf-2', digit: '5' });
     assert.deepEqual([none.result, none['error-reason']], ['error', 'No participant party specified']);
-    const bad = await ng.request({ command: 'play DTMF', 'call-id': 'dtmf-2', 'from-tag': 'A', code: 'X' });
+    const bad = await live.ng.request({
+      command: 'play DTMF',
+      'call-id': 'dtmf-2',
+      'from-tag': 'A',
+      code: 'X',
+    });
     assert.deepEqual([bad.result, bad['error-reason']], ['error', "Out of range 'code' specified"]);
   } finally {
     alice.close();

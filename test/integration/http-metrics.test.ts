@@ -5,17 +5,11 @@
  * figures we do not measure yet).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { after, before, test } from 'node:test';
-import { start, stop } from 'nact';
+import { test } from 'node:test';
 import { spawnHttpListener } from '../../actors/control/http.ts';
-import { bindListener } from '../../actors/control/ng-udp.ts';
-import type { Daemon } from '../../actors/system.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
 import {
   type ExpositionFamily,
   familyShapes,
@@ -23,49 +17,28 @@ import {
   sampleValue,
   UNMEASURED_FAMILIES,
 } from '../helpers/exposition.ts';
+import { httpRequest } from '../helpers/http.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { type Listeners, listenersOn } from '../helpers/listeners.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
+import { RTPENGINE, spawnRtpengine } from '../helpers/oracle.ts';
+import { freeTcpPort, freeUdpPort } from '../helpers/ports.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-const RTPENGINE = '/usr/bin/rtpengine';
-
-let daemon: Daemon;
-let system: ReturnType<typeof start>;
-let ref: ReturnType<typeof spawnHttpListener>;
+let http: Listeners | undefined;
 let httpPort = 0;
-let ng: NgClient;
+const live = useTestDaemon(
+  {},
+  {
+    started: async ({ daemon }) => {
+      http = await listenersOn(daemon, [spawnHttpListener, 'http-0']);
+      httpPort = http.ports[0] ?? 0;
+    },
+    stopping: () => http?.stop(),
+  },
+);
 
-before(async () => {
-  daemon = await testDaemon();
-  system = start();
-  ref = spawnHttpListener(system, daemon.ctx, daemon.registry, daemon.dispatcher, '127.0.0.1', 0, 'http-0');
-  const r = await bindListener(ref);
-  assert.ok(r.ok);
-  httpPort = r.port;
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0] ?? 0);
-});
-
-after(async () => {
-  ng.close();
-  stop(ref);
-  stop(system);
-  await daemon.stop();
-});
-
-function get(port: number, path: string) {
-  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', path }, (res) => {
-      let b = '';
-      res.on('data', (d) => {
-        b += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: b }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, path: string) => httpRequest(port, 'GET', path);
 
 async function metrics(port: number): Promise<Map<string, ExpositionFamily>> {
   const r = await get(port, '/metrics');
@@ -120,7 +93,7 @@ async function oneCall(client: NgClient, callId: string, packets: number, whileU
 
 test('GET /metrics answers valid exposition text with the idle daemon figures', async () => {
   const m = await metrics(httpPort);
-  assert.equal(value(m, 'rtpengine_sessions', { type: 'own' }), daemon.registry.size);
+  assert.equal(value(m, 'rtpengine_sessions', { type: 'own' }), live.daemon.registry.size);
   assert.equal(m.get('rtpengine_sessions_total')?.type, 'counter');
   assert.equal(m.get('rtpengine_sessions')?.help, 'Owned sessions');
   assert.equal(value(m, 'rtpengine_ports_used', { name: 'default', address: '127.0.0.1' }), 0);
@@ -133,7 +106,7 @@ test('a call moves the session, request, packet and duration counters on /metric
     request: 'offer',
   });
   let during = new Map<string, ExpositionFamily>();
-  await oneCall(ng, 'metrics-1', 10, async () => {
+  await oneCall(live.ng, 'metrics-1', 10, async () => {
     during = await metrics(httpPort);
   });
   await new Promise((r) => setTimeout(r, 100)); // deleteDelay 0: the call ends just after the reply
@@ -162,27 +135,6 @@ test('a call moves the session, request, packet and duration counters on /metric
   assert.ok(value(done, 'rtpengine_uptime_seconds') >= 0);
 });
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function waitForHttp(port: number, child: ChildProcess): Promise<void> {
   const end = Date.now() + 5000;
   while (Date.now() < end) {
@@ -201,31 +153,12 @@ test('after the same call, rtpengine 10.5 and we offer the same metric families,
   const ngPort = await freeUdpPort();
   const theirHttp = await freeTcpPort();
   const mediaMin = 47000 + (process.pid % 40) * 50;
-  const child = spawn(
-    RTPENGINE,
-    [
-      '--config-file=none',
-      '-t',
-      '-1',
-      '-f',
-      '-E',
-      '-i',
-      '127.0.0.1',
-      `--listen-ng=127.0.0.1:${ngPort}`,
-      `--listen-http=127.0.0.1:${theirHttp}`,
-      '-m',
-      String(mediaMin),
-      '-M',
-      String(mediaMin + 49),
-      '--delete-delay=0',
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawnRtpengine(ngPort, mediaMin, mediaMin + 49, [`--listen-http=127.0.0.1:${theirHttp}`]);
   const theirNg = new NgClient('127.0.0.1', ngPort);
   try {
     await waitForHttp(theirHttp, child);
     await oneCall(theirNg, 'metrics-diff', 5);
-    await oneCall(ng, 'metrics-diff', 5);
+    await oneCall(live.ng, 'metrics-diff', 5);
     await new Promise((r) => setTimeout(r, 1200)); // rtpengine ends deleted calls on its next timer tick
     const theirs = await metrics(theirHttp);
     const ours = await metrics(httpPort);

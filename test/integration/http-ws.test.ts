@@ -4,105 +4,33 @@
  * their own connection.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { start, stop } from 'nact';
 import { spawnHttpListener } from '../../actors/control/http.ts';
-import { bindListener } from '../../actors/control/ng-udp.ts';
 import type { Daemon } from '../../actors/system.ts';
-import {
-  encodeWsFrame,
-  WS_OPCODE,
-  WsFrameParser,
-  type WsMessage,
-  wsClientKey,
-} from '../../src/net/websocket.ts';
+import { encodeWsFrame, WS_OPCODE } from '../../src/net/websocket.ts';
 import { testDaemon } from '../helpers/daemon.ts';
+import { httpRequest, wsClient } from '../helpers/http.ts';
+import { type Listeners, listenersOn } from '../helpers/listeners.ts';
 
 let daemon: Daemon;
-let system: ReturnType<typeof start>;
-let ref: ReturnType<typeof spawnHttpListener>;
+let listeners: Listeners;
 let port = 0;
 
 before(async () => {
   daemon = await testDaemon();
-  system = start();
-  ref = spawnHttpListener(system, daemon.ctx, daemon.registry, daemon.dispatcher, '127.0.0.1', 0, 'http-0');
-  const r = await bindListener(ref);
-  assert.ok(r.ok);
-  port = r.port;
+  listeners = await listenersOn(daemon, [spawnHttpListener, 'http-0']);
+  port = listeners.ports[0] ?? 0;
 });
 
 after(async () => {
-  stop(ref);
-  stop(system);
+  listeners.stop();
   await daemon.stop();
 });
 
-function http(method: string, path: string, body?: string, type?: string) {
-  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method, path, headers: type ? { 'content-type': type } : {} },
-      (res) => {
-        let b = '';
-        res.on('data', (d) => {
-          b += d;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: b }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const http = (method: string, path: string, body?: string, type?: string) =>
+  httpRequest(port, method, path, body, type);
 
-/** A WebSocket client: resolves once upgraded (or with null when the server closes unanswered). */
-function ws(
-  proto: string,
-): Promise<{ sock: Socket; next: () => Promise<WsMessage>; send: (s: string) => void } | null> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    const parser = new WsFrameParser({ expectMasked: false });
-    const queue: WsMessage[] = [];
-    const waiters: ((m: WsMessage) => void)[] = [];
-    let head = '';
-    let open = false;
-    const deliver = (ms: WsMessage[]) => {
-      for (const m of ms) {
-        const w = waiters.shift();
-        if (w) w(m);
-        else queue.push(m);
-      }
-    };
-    sock.on('connect', () =>
-      sock.write(
-        `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${wsClientKey()}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${proto}\r\n\r\n`,
-      ),
-    );
-    sock.on('data', (d) => {
-      if (open) return deliver(parser.push(d));
-      head += d.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      open = true;
-      assert.match(head, /^HTTP\/1\.1 101 /);
-      assert.match(head, /\r\nSec-WebSocket-Protocol: (ng|cli|echo)\.rtpengine\.com/);
-      resolve({
-        sock,
-        next: () => new Promise((r) => (queue.length ? r(queue.shift() as WsMessage) : waiters.push(r))),
-        send: (s) => sock.write(encodeWsFrame(WS_OPCODE.text, Buffer.from(s), true)),
-      });
-      deliver(parser.push(Buffer.from(head.slice(end + 4), 'latin1')));
-    });
-    sock.on('close', () => {
-      if (!open) resolve(null);
-    });
-    sock.on('error', () => {});
-  });
-}
+const ws = (proto: string) => wsClient(port, proto);
 
 test('GET /ping answers pong', async () => {
   assert.deepEqual(await http('GET', '/ping'), { status: 200, type: 'text/plain', body: 'pong\n' });

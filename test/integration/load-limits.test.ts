@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import type { LoadSample } from '../../src/control/load-limits.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import { sdpFor } from '../helpers/daemon.ts';
+import { loopbackSettings, sdpFor } from '../helpers/daemon.ts';
 import { NgClient } from '../helpers/ng-client.ts';
 
 let daemon: Daemon;
@@ -19,17 +19,7 @@ const portMin = 45000 + (process.pid % 50) * 100;
 before(async () => {
   daemon = await startDaemon({
     settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin,
-      portMax: portMin + 99,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions: -1,
-      endpointLearning: 'delayed',
-      tos: 0,
+      ...loopbackSettings(portMin, portMin + 99),
       maxLoad: 2.5,
       maxCpu: 80,
       maxBandwidth: 1_000_000,

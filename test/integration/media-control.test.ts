@@ -3,70 +3,31 @@
  * relayed over loopback UDP, checked packet by packet (behaviour recorded from rtpengine 10.5).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgValue } from '../../src/ng/types.ts';
 import { buildEventPacket } from '../../src/rtp/rfc4733.ts';
 import { ulawToLinear } from '../../src/rtp/tone.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
-import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
+import { type TwoPartyCall, twoPartyCall } from '../helpers/call.ts';
+import { sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
+const live = useTestDaemon();
 
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
-
-interface Call {
-  alice: RtpPeer;
-  bob: RtpPeer;
-  toAlice: number;
-  toBob: number;
+interface Call extends TwoPartyCall {
   seq: number;
-  close(): void;
 }
-
 async function setUp(callId: string, g722 = false): Promise<Call> {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
   const sdp = (port: number, user: string) => {
     const s = sdpFor(port, user);
     return g722 ? s.replace('RTP/AVP 0 101', 'RTP/AVP 9 101').replace('rtpmap:0 PCMU', 'rtpmap:9 G722') : s;
   };
-  const offer = await ng.request({
-    command: 'offer',
-    'call-id': callId,
-    'from-tag': 'A',
-    sdp: sdp(alice.port, 'alice'),
-    label: 'alab',
+  const call = await twoPartyCall(live.ng, callId, {
+    sdp,
+    offer: { label: 'alab' },
+    answer: { label: 'blab' },
   });
-  const answer = await ng.request({
-    command: 'answer',
-    'call-id': callId,
-    'from-tag': 'A',
-    'to-tag': 'B',
-    sdp: sdp(bob.port, 'bob'),
-    label: 'blab',
-  });
-  return {
-    alice,
-    bob,
-    toBob: mediaPort(str(offer.sdp)),
-    toAlice: mediaPort(str(answer.sdp)),
-    seq: 100,
-    close() {
-      alice.close();
-      bob.close();
-    },
-  };
+  return { ...call, seq: 100 };
 }
 
 /** Alice and Bob each send n audio packets (payload 0x33 / 0x44); returns what each side received. */
@@ -87,7 +48,7 @@ async function exchange(c: Call, n = 3, pt = 0): Promise<{ toBob: Buffer[]; toAl
 }
 
 async function cmd(callId: string, command: string, extra: Record<string, NgValue> = {}) {
-  return ng.request({ command, 'call-id': callId, ...extra });
+  return live.ng.request({ command, 'call-id': callId, ...extra });
 }
 
 test('block media on the whole call stops relaying both ways, unblock media resumes it', async () => {

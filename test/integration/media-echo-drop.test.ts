@@ -5,74 +5,35 @@
  * which of our ports.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
+import { test } from 'node:test';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
-import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
+import { type TwoPartyCall, twoPartyCall } from '../helpers/call.ts';
+import { sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { type RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 const ALICE = 0xaaaa;
 const BOB = 0xbbbb;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Call {
-  callId: string;
-  alice: RtpPeer;
-  bob: RtpPeer;
-  /** Our port alice sends to (from bob's answer). */
-  toAlice: number;
-  /** Our port bob sends to (from alice's offer). */
-  toBob: number;
-}
-
+type Call = TwoPartyCall;
 type Extra = Record<string, NgValue>;
 
-async function setUp(callId: string, offer: Extra, answer: Extra): Promise<Call> {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
-  const o = await ng.request({
-    command: 'offer',
-    'call-id': callId,
-    'from-tag': 'A',
-    sdp: sdpFor(alice.port, 'alice'),
-    ...offer,
-  });
-  assert.equal(o.result, 'ok');
-  const a = await ng.request({
-    command: 'answer',
-    'call-id': callId,
-    'from-tag': 'A',
-    'to-tag': 'B',
-    sdp: sdpFor(bob.port, 'bob'),
-    ...answer,
-  });
-  assert.equal(a.result, 'ok');
-  return { callId, alice, bob, toAlice: mediaPort(str(a.sdp)), toBob: mediaPort(str(o.sdp)) };
+function setUp(callId: string, offer: Extra, answer: Extra): Promise<Call> {
+  return twoPartyCall(live.ng, callId, { offer, answer });
 }
 
 async function tearDown(c: Call): Promise<void> {
-  await ng.request({ command: 'delete', 'call-id': c.callId });
+  await live.ng.request({ command: 'delete', 'call-id': c.callId });
   c.alice.close();
   c.bob.close();
 }
 
 /** A re-offer from alice or a re-answer from bob, with the same SDP as before plus `extra`. */
 async function resignal(c: Call, command: 'offer' | 'answer', extra: Extra): Promise<void> {
-  const r = await ng.request({
+  const r = await live.ng.request({
     command,
     'call-id': c.callId,
     'from-tag': 'A',
@@ -122,7 +83,7 @@ const relayed = (base: number): Seen => ({
 const echoed = (who: 'alice' | 'bob', base: number): string[] => from(who, who, base);
 
 async function rtpPackets(c: Call): Promise<Record<string, number>> {
-  const q = await ng.request({ command: 'query', 'call-id': c.callId });
+  const q = await live.ng.request({ command: 'query', 'call-id': c.callId });
   const out: Record<string, number> = {};
   for (const [tag, m] of Object.entries(q.tags as NgDict)) {
     const media = ((m as NgDict).medias as NgDict[])[0] as NgDict;
@@ -197,7 +158,7 @@ test('media echo shows no flag in query (rtpengine 10.5 reports neither "echo" n
   const c = await setUp('echo-query', { 'media echo': 'both' }, {});
   try {
     await exchange(c, 0);
-    const q = await ng.request({ command: 'query', 'call-id': c.callId });
+    const q = await live.ng.request({ command: 'query', 'call-id': c.callId });
     for (const m of Object.values(q.tags as NgDict)) {
       const media = ((m as NgDict).medias as NgDict[])[0] as NgDict;
       const flags = [

@@ -4,72 +4,34 @@
  * closing only their own connection with no reply, as rtpengine 10.5 does (one command per connection).
  */
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { start, stop } from 'nact';
 import { spawnMediaproxyListener } from '../../actors/control/mediaproxy.ts';
-import { bindListener } from '../../actors/control/ng-udp.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { testDaemon } from '../helpers/daemon.ts';
+import { type Listeners, listenersOn, mediaproxyExchange, udpSocket } from '../helpers/listeners.ts';
 
 let daemon: Daemon;
-let system: ReturnType<typeof start>;
-let ref: ReturnType<typeof spawnMediaproxyListener>;
+let listeners: Listeners;
 let port = 0;
 
 /** Opens a connection, sends `data`, and resolves with everything received until the daemon closes it. */
-function exchange(data: string, toPort = port): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(toPort, '127.0.0.1');
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`connection not closed after ${JSON.stringify(data)}`));
-    }, 2000);
-    let got = '';
-    sock.on('data', (d) => {
-      got += d.toString('latin1');
-    });
-    sock.on('error', reject);
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(got);
-    });
-    sock.on('connect', () => sock.write(data));
-  });
-}
+const exchange = (data: string, toPort = port) => mediaproxyExchange(toPort, data, 2000);
 
-function udp(): Promise<Socket> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  });
-}
+const udp = udpSocket;
 
 const line = (verb: string, callId: string, streams: string, info: string) =>
   `${verb} ${callId} ${streams} 127.0.0.1 a.example local b.example remote test-agent info=${info}\n`;
 
 before(async () => {
   daemon = await testDaemon();
-  system = start();
-  ref = spawnMediaproxyListener(
-    system,
-    daemon.ctx,
-    daemon.registry,
-    daemon.dispatcher,
-    '127.0.0.1',
-    0,
-    'tcp-0',
-  );
-  const r = await bindListener(ref);
-  assert.ok(r.ok);
-  port = r.port;
+  listeners = await listenersOn(daemon, [spawnMediaproxyListener, 'tcp-0']);
+  port = listeners.ports[0] ?? 0;
 });
 
 after(async () => {
-  stop(ref);
-  stop(system);
+  listeners.stop();
   await daemon.stop();
 });
 

@@ -15,24 +15,14 @@
  *   `no port latching`, which only matters with ICE) B gets a new port.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { test } from 'node:test';
+import { twoPartyCall } from '../helpers/call.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PIERCE = '807fffff0000000000000000';
@@ -55,22 +45,8 @@ async function setUp(
   offer: Record<string, string | string[]>,
   answer: Record<string, string | string[]> = {},
 ) {
-  const o = await ng.request({
-    command: 'offer',
-    'call-id': callId,
-    'from-tag': 'A',
-    sdp: sdpFor(a.port),
-    ...offer,
-  });
-  const an = await ng.request({
-    command: 'answer',
-    'call-id': callId,
-    'from-tag': 'A',
-    'to-tag': 'B',
-    sdp: sdpFor(b.port, 'bob'),
-    ...answer,
-  });
-  return { toB: mediaPort(str(o.sdp)), toA: mediaPort(str(an.sdp)) };
+  const c = await twoPartyCall(live.ng, callId, { alice: a, bob: b, offer, answer });
+  return { toB: c.toBob, toA: c.toAlice };
 }
 
 test('pierce NAT sends one empty RTP header a second from our RTP and RTCP ports to the SDP sender only', async () => {
@@ -142,7 +118,7 @@ test('NAT-wait in the answer holds packets to the answerer until it has sent one
     await b.waitFor(1);
     assert.equal(b.received.length, 1);
     assert.equal(b.received[0]?.data.readUInt16BE(2), 3, 'only what came after');
-    const q = await ng.request({ command: 'query', 'call-id': 'natwait-1' });
+    const q = await live.ng.request({ command: 'query', 'call-id': 'natwait-1' });
     const tags = q.tags as Record<string, { medias: { streams: { stats: { packets: number } }[] }[] }>;
     assert.equal(tags.A?.medias[0]?.streams[0]?.stats.packets, 3, 'held packets are counted as received');
   } finally {
@@ -171,7 +147,7 @@ async function reofferFromNewPort(callId: string, flags: string[]) {
   const b = await RtpPeer.open();
   try {
     const { toA, toB } = await setUp(callId, a, b, {});
-    const o2 = await ng.request({
+    const o2 = await live.ng.request({
       command: 'offer',
       'call-id': callId,
       'from-tag': 'A',
@@ -180,7 +156,7 @@ async function reofferFromNewPort(callId: string, flags: string[]) {
       flags,
     });
     const toB2 = mediaPort(str(o2.sdp));
-    await ng.request({
+    await live.ng.request({
       command: 'answer',
       'call-id': callId,
       'from-tag': 'A',

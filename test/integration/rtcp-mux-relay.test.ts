@@ -10,24 +10,13 @@
  *   RTP port as well. Our RTCP port on A's side is not in use (query shows local port 0; nothing relayed).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
-import { mediaPort, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { test } from 'node:test';
+import { mediaPort } from '../helpers/daemon.ts';
+import { useTestDaemon } from '../helpers/lifecycle.ts';
+import { str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  daemon = await testDaemon();
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0]!);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-});
+const live = useTestDaemon();
 
 function sdp(port: number, mux: boolean): string {
   return [
@@ -73,14 +62,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function call(callId: string, aMux: boolean, bMux: boolean, rtcpMux: string[]) {
   const a = await party();
   const b = await party();
-  const offer = await ng.request({
+  const offer = await live.ng.request({
     command: 'offer',
     'call-id': callId,
     'from-tag': 'A',
     sdp: sdp(a.rtp.port, aMux),
     'rtcp-mux': rtcpMux,
   });
-  const answer = await ng.request({
+  const answer = await live.ng.request({
     command: 'answer',
     'call-id': callId,
     'from-tag': 'A',

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { XmlrpcFormat } from '../../actors/singletons/teardown-callback.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import { Logger } from '../../src/log/logger.ts';
-import { sdpFor } from '../helpers/daemon.ts';
+import { loopbackSettings, sdpFor } from '../helpers/daemon.ts';
 import { NgClient } from '../helpers/ng-client.ts';
 
 interface Posted {
@@ -47,17 +47,7 @@ before(async () => {
   serverPort = typeof addr === 'object' && addr ? addr.port : 0;
   daemon = await startDaemon({
     settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin,
-      portMax: portMin + 99,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions: -1,
-      endpointLearning: 'delayed',
-      tos: 0,
+      ...loopbackSettings(portMin, portMin + 99),
       cdr: true,
       b2bUrl: `http://%%:${serverPort}/RPC2`,
       xmlrpcFormat: 0,

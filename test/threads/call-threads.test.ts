@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { threadOf } from '../../actors/threads/call-threads.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { encodeBencode } from '../../src/ng/bencode.ts';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { callIdsInBothThreads } from '../helpers/call-ids.ts';
+import { loopbackSettings, mediaPort, sdpFor } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
@@ -24,19 +24,7 @@ let ng: NgClient;
 async function startWith(maxSessions: number, portMax = PORT_MIN + 19): Promise<ThreadedDaemon> {
   return startThreadedDaemon({
     threads: 2,
-    settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin: PORT_MIN,
-      portMax,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions,
-      endpointLearning: 'delayed',
-      tos: 0,
-    },
+    settings: { ...loopbackSettings(PORT_MIN, portMax), maxSessions },
     listenNg: [
       { host: '127.0.0.1', port: 0 },
       { host: '::1', port: 0 },
@@ -55,17 +43,6 @@ after(async () => {
   ng.close();
   await daemon.stop();
 });
-
-/** Two call-ids that the hash puts in different threads. */
-function callIdsInBothThreads(prefix: string): [string, string] {
-  const ids: (string | undefined)[] = [undefined, undefined];
-  for (let i = 0; ids.includes(undefined); i++) {
-    const id = `${prefix}-${i}`;
-    const t = threadOf(id, 2);
-    if (ids[t] === undefined) ids[t] = id;
-  }
-  return ids as [string, string];
-}
 
 function offer(callId: string, port: number): Record<string, NgValue> {
   return { command: 'offer', 'call-id': callId, 'from-tag': 'A', sdp: sdpFor(port, 'alice') };

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { start, stop } from 'nact';
@@ -19,16 +18,10 @@ import type { Daemon } from '../../actors/system.ts';
 import { threadOf } from '../../actors/threads/call-threads.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import {
-  encodeWsFrame,
-  WS_OPCODE,
-  WsFrameParser,
-  type WsMessage,
-  wsClientKey,
-} from '../../src/net/websocket.ts';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
+import { loopbackSettings, mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
 import { parseExposition, sampleValue } from '../helpers/exposition.ts';
+import { httpRequest, type WsClient, wsClient } from '../helpers/http.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 
 const CTL = '/usr/bin/rtpengine-ctl';
@@ -45,19 +38,7 @@ let ngSingle: NgClient;
 before(async () => {
   threaded = await startThreadedDaemon({
     threads: 2,
-    settings: {
-      interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-      portMin: PORT_MIN,
-      portMax: PORT_MIN + 39,
-      timeout: 60,
-      silentTimeout: 3600,
-      finalTimeout: 0,
-      offerTimeout: 3600,
-      deleteDelay: 0,
-      maxSessions: -1,
-      endpointLearning: 'delayed',
-      tos: 0,
-    },
+    settings: loopbackSettings(PORT_MIN, PORT_MIN + 39),
     listenNg: [{ host: '127.0.0.1', port: 0 }],
     listenTcpNg: [],
     listenCli: [{ host: '127.0.0.1', port: 0 }],
@@ -295,70 +276,14 @@ test('set loglevel and the timeouts are answered back by get and reach the setti
   assert.equal(await ctl('params', 'diff'), '');
 });
 
-function http(method: string, path: string, body?: string, type?: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: threaded.httpPorts[0],
-        method,
-        path,
-        headers: type ? { 'content-type': type } : {},
-      },
-      (res) => {
-        let b = '';
-        res.on('data', (d) => {
-          b += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const http = (method: string, path: string, body?: string, type?: string) =>
+  httpRequest(threaded.httpPorts[0] ?? 0, method, path, body, type);
 
-/** A WebSocket client made of our own RFC 6455 codec: sends text frames, yields the server's messages. */
-function ws(
-  proto: string,
-): Promise<{ sock: Socket; next: () => Promise<WsMessage>; send: (s: string) => void }> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ host: '127.0.0.1', port: threaded.httpPorts[0] ?? 0 });
-    const parser = new WsFrameParser({ expectMasked: false });
-    const queue: WsMessage[] = [];
-    const waiters: ((m: WsMessage) => void)[] = [];
-    let head = '';
-    let open = false;
-    const deliver = (ms: WsMessage[]) => {
-      for (const m of ms) {
-        const w = waiters.shift();
-        if (w) w(m);
-        else queue.push(m);
-      }
-    };
-    sock.on('connect', () =>
-      sock.write(
-        `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${wsClientKey()}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${proto}\r\n\r\n`,
-      ),
-    );
-    sock.on('data', (d) => {
-      if (open) return deliver(parser.push(d));
-      head += d.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      open = true;
-      resolve({
-        sock,
-        next: () => new Promise((r) => (queue.length ? r(queue.shift() as WsMessage) : waiters.push(r))),
-        send: (s) => sock.write(encodeWsFrame(WS_OPCODE.text, Buffer.from(s), true)),
-      });
-      deliver(parser.push(Buffer.from(head.slice(end + 4), 'latin1')));
-    });
-    sock.on('close', () => {
-      if (!open) reject(new Error('closed before the upgrade'));
-    });
-    sock.on('error', () => {});
-  });
+/** A WebSocket client to the threaded daemon's HTTP port; the upgrade must succeed. */
+async function ws(proto: string): Promise<WsClient> {
+  const client = await wsClient(threaded.httpPorts[0] ?? 0, proto);
+  assert.ok(client, 'closed before the upgrade');
+  return client;
 }
 
 test('HTTP /cli, /metrics, POST /ng and WebSocket ng and cli see and reach the calls of both threads', async () => {

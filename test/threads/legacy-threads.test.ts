@@ -5,20 +5,18 @@
  * figures are masked, and RTP is relayed both ways for the calls of either thread.
  */
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
-import { connect } from 'node:net';
+import type { Socket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { start, stop } from 'nact';
 import type { DaemonSettings } from '../../actors/context.ts';
 import { spawnMediaproxyListener } from '../../actors/control/mediaproxy.ts';
-import { bindListener } from '../../actors/control/ng-udp.ts';
 import { spawnRtpproxyListener } from '../../actors/control/rtpproxy.ts';
 import type { Daemon } from '../../actors/system.ts';
-import { threadOf } from '../../actors/threads/call-threads.ts';
 import { liveSettingsOf } from '../../actors/threads/messages.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
 import { Logger } from '../../src/log/logger.ts';
-import { testDaemon } from '../helpers/daemon.ts';
+import { callIdsInBothThreads } from '../helpers/call-ids.ts';
+import { loopbackSettings, testDaemon } from '../helpers/daemon.ts';
+import { type Listeners, listenersOn, mediaproxyExchange, udpSocket } from '../helpers/listeners.ts';
 
 const PORT_MIN = 54000 + (process.pid % 30) * 60;
 const PORT_MAX = PORT_MIN + 59;
@@ -32,31 +30,14 @@ interface Target {
 }
 
 let single: Daemon;
-let singleSystem: ReturnType<typeof start>;
-let singleRefs: ReturnType<typeof spawnRtpproxyListener>[] = [];
+let singleListeners: Listeners | undefined;
 let threaded: ThreadedDaemon;
 let one: Target;
 /** The main thread's log lines (the listeners'): the call threads stay silent. */
 const mainLog: string[] = [];
 let two: Target;
 
-/** Two call-ids that the hash puts in different threads (of two). */
-function callIdsInBothThreads(prefix: string): [string, string] {
-  const ids: (string | undefined)[] = [undefined, undefined];
-  for (let i = 0; ids.includes(undefined); i++) {
-    const id = `${prefix}-${i}`;
-    const t = threadOf(id, 2);
-    if (ids[t] === undefined) ids[t] = id;
-  }
-  return ids as [string, string];
-}
-
-function udp(): Promise<Socket> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  });
-}
+const udp = udpSocket;
 
 function rtpproxyClient(client: Socket, port: number): (line: string) => Promise<string> {
   return (line) =>
@@ -70,26 +51,7 @@ function rtpproxyClient(client: Socket, port: number): (line: string) => Promise
     });
 }
 
-/** One mediaproxy command on its own connection: everything received until the daemon closes it. */
-function mediaproxy(port: number, data: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`connection not closed after ${JSON.stringify(data)}`));
-    }, 3000);
-    let got = '';
-    sock.on('data', (d) => {
-      got += d.toString('latin1');
-    });
-    sock.on('error', reject);
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(got);
-    });
-    sock.on('connect', () => sock.write(data));
-  });
-}
+const mediaproxy = (port: number, data: string) => mediaproxyExchange(port, data);
 
 /** The media ports of the daemon's range become `P`: they differ between daemons, nothing else should. */
 function maskPorts(t: Target, text: string): string {
@@ -228,45 +190,16 @@ async function mediaproxyTranscript(t: Target, calls: [string, string]): Promise
   return out;
 }
 
-const settings = (): DaemonSettings => ({
-  interfaces: [{ name: 'default', address: '127.0.0.1', advertised: null, family: 'IP4' }],
-  portMin: PORT_MIN,
-  portMax: PORT_MAX,
-  timeout: 60,
-  silentTimeout: 3600,
-  finalTimeout: 0,
-  offerTimeout: 3600,
-  deleteDelay: 0,
-  maxSessions: -1,
-  endpointLearning: 'delayed',
-  tos: 0,
-});
+const settings = (): DaemonSettings => loopbackSettings(PORT_MIN, PORT_MAX);
 
 before(async () => {
   single = await testDaemon();
-  singleSystem = start();
-  singleRefs = [
-    spawnRtpproxyListener(
-      singleSystem,
-      single.ctx,
-      single.registry,
-      single.dispatcher,
-      '127.0.0.1',
-      0,
-      'udp-0',
-    ),
-    spawnMediaproxyListener(
-      singleSystem,
-      single.ctx,
-      single.registry,
-      single.dispatcher,
-      '127.0.0.1',
-      0,
-      'tcp-0',
-    ),
-  ];
-  const bound = await Promise.all(singleRefs.map((r) => bindListener(r)));
-  const ports = bound.map((b) => (b.ok ? b.port : 0));
+  singleListeners = await listenersOn(
+    single,
+    [spawnRtpproxyListener, 'udp-0'],
+    [spawnMediaproxyListener, 'tcp-0'],
+  );
+  const ports = singleListeners.ports;
   one = {
     rtpproxy: ports[0] ?? 0,
     mediaproxy: ports[1] ?? 0,
@@ -293,8 +226,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const r of singleRefs) stop(r);
-  stop(singleSystem);
+  singleListeners?.stop();
   await single.stop();
   await threaded.stop();
 });

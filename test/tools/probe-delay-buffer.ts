@@ -12,12 +12,12 @@
  *
  * Each rtpengine is stopped by its PID when its scenario ends, also when it fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import dgram from 'node:dgram';
-import { decodeBencode, encodeBencode } from '../../src/ng/bencode.ts';
+import type { Socket } from 'node:dgram';
 import type { NgDict } from '../../src/ng/types.ts';
-import { aliceStream } from './probe-dtmf-security.ts';
+import { callAliceBob, phoneSdp, rtp } from './loopback-call.ts';
+import { loopbackSocket, randomPortRange, withRtpengine } from './oracle.ts';
+import { aliceStream, type ProbedPacket, parse } from './probe-dtmf-security.ts';
 
 export interface Scenario {
   name: string;
@@ -150,96 +150,21 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-export interface ArrivedPacket {
-  pt: number;
-  marker: boolean;
-  seq: number;
-  ts: number;
-  ssrc: number;
-  payload: string;
+export interface ArrivedPacket extends ProbedPacket {
   /** Arrival minus the send time of the packet with this sequence number (null: no such packet sent). */
   delayMs: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-let cookieSeq = 0;
-
-function ngRequest(sock: dgram.Socket, port: number, msg: NgDict): Promise<NgDict> {
-  const cookie = `dly_${process.pid}_${cookieSeq++}`;
-  const payload = Buffer.concat([Buffer.from(`${cookie} `), encodeBencode(msg)]);
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: Buffer): void => {
-      const space = data.indexOf(0x20);
-      if (data.subarray(0, space).toString() !== cookie) return;
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      resolve(decodeBencode(data.subarray(space + 1)) as NgDict);
-    };
-    const timer = setTimeout(() => {
-      sock.off('message', onMessage);
-      reject(new Error(`no ng reply to ${cookie}`));
-    }, 2000);
-    sock.on('message', onMessage);
-    sock.send(payload, port, '127.0.0.1');
-  });
-}
-
-function sdp(port: number, user: string, version = 1): string {
-  return [
-    'v=0',
-    `o=${user} 1 ${version} IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=fmtp:101 0-15',
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
-
-function mediaPort(s: unknown): number {
-  const m = /m=audio (\d+)/.exec(String(s));
-  if (!m) throw new Error(`no m=audio in ${String(s)}`);
-  return Number(m[1]);
-}
-
-function rtp(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = (marker ? 0x80 : 0) | pt;
-  h.writeUInt16BE(seq, 2);
-  h.writeUInt32BE(ts, 4);
-  h.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([h, payload]);
-}
-
-function collect(sock: dgram.Socket, sentAt: Map<number, number>, into: ArrivedPacket[]): void {
+function collect(sock: Socket, sentAt: Map<number, number>, into: ArrivedPacket[]): void {
   sock.on('message', (b) => {
     const now = performance.now();
     const seq = b.readUInt16BE(2);
     const sent = sentAt.get(seq);
     into.push({
-      pt: b[1]! & 0x7f,
-      marker: (b[1]! & 0x80) !== 0,
-      seq,
-      ts: b.readUInt32BE(4),
-      ssrc: b.readUInt32BE(8),
+      ...parse(b),
+      // a prefix, the length and a hash: whole payloads would drown the --full listing
       payload: `${b.subarray(12, 20).toString('hex')}/${b.length - 12}/${createHash('md5').update(b.subarray(12)).digest('hex').slice(0, 6)}`,
       delayMs: sent === undefined ? null : Math.round(now - sent),
     });
@@ -256,96 +181,69 @@ export interface ScenarioResult {
 }
 
 async function run(sc: Scenario): Promise<ScenarioResult> {
-  const ngPort = await freeUdpPort();
-  const portMin = 40000 + Math.floor(Math.random() * 200) * 100;
-  const args = ['--config-file=none', '-t', '-1', '-f', '-E', '--delete-delay=0', '-i', '127.0.0.1'];
-  args.push(`--listen-ng=127.0.0.1:${ngPort}`, '-m', String(portMin), '-M', String(portMin + 99));
-  const child: ChildProcess = spawn('/usr/bin/rtpengine', args, { stdio: ['ignore', 'ignore', 'ignore'] });
-  const ng = dgram.createSocket('udp4');
-  const alice = dgram.createSocket('udp4');
-  const bob = dgram.createSocket('udp4');
-  const replies: NgDict = {};
-  try {
-    await new Promise<void>((r) => ng.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => alice.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => bob.bind(0, '127.0.0.1', r));
-    for (let i = 0; ; i++) {
-      try {
-        await ngRequest(ng, ngPort, { command: 'ping' });
-        break;
-      } catch (e) {
-        if (i > 10) throw e;
+  const opts = { portRange: randomPortRange(), options: ['--delete-delay=0'] };
+  return withRtpengine(opts, async ({ ng }) => {
+    // plain sockets, not RtpPeer: the delay is measured when a packet arrives
+    const alice = await loopbackSocket();
+    const bob = await loopbackSocket();
+    const replies: NgDict = {};
+    try {
+      const callId = `probe-${sc.name}`;
+      const base = { 'call-id': callId, 'from-tag': 'A' };
+      const ports = { alice: alice.address().port, bob: bob.address().port };
+      const call = await callAliceBob(ng, callId, ports, { offer: sc.offer, answer: sc.answer });
+      const { offer, answer, aliceSendsTo, bobSendsTo } = call;
+      replies.offer = { result: offer.result ?? '', warning: offer.warning ?? '' };
+      replies.answer = { result: answer.result ?? '', warning: answer.warning ?? '' };
+      alice.send(rtp(0, true, 1, 0, 0x1111, Buffer.alloc(160, 0x55)), aliceSendsTo, '127.0.0.1');
+      bob.send(rtp(0, true, 1, 0, 0x2222, Buffer.alloc(160, 0x66)), bobSendsTo, '127.0.0.1');
+      await sleep(100);
+      if (sc.block) {
+        const msg: NgDict = { command: 'block DTMF', ...base, ...sc.block };
+        // an empty from-tag stands for none: the whole call
+        if (msg['from-tag'] === '') delete msg['from-tag'];
+        const block = await ng.request(msg);
+        replies.block = { result: block.result ?? '', 'error-reason': block['error-reason'] ?? '' };
       }
+      for (const [i, req] of (sc.after ?? []).entries()) {
+        const msg: NgDict = { ...base, ...req };
+        if (msg.sdp === 'ALICE') msg.sdp = phoneSdp(ports.alice, 'alice', 2);
+        if (msg.sdp === 'BOB') msg.sdp = phoneSdp(ports.bob, 'bob', 2);
+        const r = await ng.request(msg);
+        replies[`after${i}`] = { result: r.result ?? '', 'error-reason': r['error-reason'] ?? '' };
+      }
+      await sleep(300);
+      const aliceToBob: ArrivedPacket[] = [];
+      const bobToAlice: ArrivedPacket[] = [];
+      const aliceSent = new Map<number, number>();
+      const bobSent = new Map<number, number>();
+      collect(bob, aliceSent, aliceToBob);
+      collect(alice, bobSent, bobToAlice);
+      const stream = aliceStream(0x1111);
+      let bobSeq = 5000;
+      for (let i = 0; i < stream.length; i++) {
+        const p = stream[i]!;
+        aliceSent.set(p.readUInt16BE(2), performance.now());
+        alice.send(p, aliceSendsTo, '127.0.0.1');
+        const b = rtp(0, false, bobSeq, bobSeq * 160, 0x2222, Buffer.alloc(160, 0x40 + (i % 32)));
+        bobSent.set(bobSeq++, performance.now());
+        bob.send(b, bobSendsTo, '127.0.0.1');
+        await sleep(20);
+      }
+      await sleep(1000);
+      return {
+        name: sc.name,
+        replies,
+        aliceToBob,
+        bobToAlice,
+        sentAliceToBob: stream.length,
+        sentBobToAlice: stream.length,
+      };
+    } finally {
+      alice.close();
+      bob.close();
     }
-    const callId = `probe-${sc.name}`;
-    const base = { 'call-id': callId, 'from-tag': 'A' };
-    const offer = await ngRequest(ng, ngPort, {
-      command: 'offer',
-      ...base,
-      sdp: sdp(alice.address().port, 'alice'),
-      ...sc.offer,
-    });
-    replies.offer = { result: offer.result ?? '', warning: offer.warning ?? '' };
-    const answer = await ngRequest(ng, ngPort, {
-      command: 'answer',
-      ...base,
-      'to-tag': 'B',
-      sdp: sdp(bob.address().port, 'bob'),
-      ...sc.answer,
-    });
-    replies.answer = { result: answer.result ?? '', warning: answer.warning ?? '' };
-    const bobSendsTo = mediaPort(offer.sdp);
-    const aliceSendsTo = mediaPort(answer.sdp);
-    alice.send(rtp(0, true, 1, 0, 0x1111, Buffer.alloc(160, 0x55)), aliceSendsTo, '127.0.0.1');
-    bob.send(rtp(0, true, 1, 0, 0x2222, Buffer.alloc(160, 0x66)), bobSendsTo, '127.0.0.1');
-    await sleep(100);
-    if (sc.block) {
-      const msg: NgDict = { command: 'block DTMF', ...base, ...sc.block };
-      // an empty from-tag stands for none: the whole call
-      if (msg['from-tag'] === '') delete msg['from-tag'];
-      const block = await ngRequest(ng, ngPort, msg);
-      replies.block = { result: block.result ?? '', 'error-reason': block['error-reason'] ?? '' };
-    }
-    for (const [i, req] of (sc.after ?? []).entries()) {
-      const msg: NgDict = { ...base, ...req };
-      if (msg.sdp === 'ALICE') msg.sdp = sdp(alice.address().port, 'alice', 2);
-      if (msg.sdp === 'BOB') msg.sdp = sdp(bob.address().port, 'bob', 2);
-      const r = await ngRequest(ng, ngPort, msg);
-      replies[`after${i}`] = { result: r.result ?? '', 'error-reason': r['error-reason'] ?? '' };
-    }
-    await sleep(300);
-    const aliceToBob: ArrivedPacket[] = [];
-    const bobToAlice: ArrivedPacket[] = [];
-    const aliceSent = new Map<number, number>();
-    const bobSent = new Map<number, number>();
-    collect(bob, aliceSent, aliceToBob);
-    collect(alice, bobSent, bobToAlice);
-    const stream = aliceStream(0x1111);
-    let bobSeq = 5000;
-    for (let i = 0; i < stream.length; i++) {
-      const p = stream[i]!;
-      aliceSent.set(p.readUInt16BE(2), performance.now());
-      alice.send(p, aliceSendsTo, '127.0.0.1');
-      const b = rtp(0, false, bobSeq, bobSeq * 160, 0x2222, Buffer.alloc(160, 0x40 + (i % 32)));
-      bobSent.set(bobSeq++, performance.now());
-      bob.send(b, bobSendsTo, '127.0.0.1');
-      await sleep(20);
-    }
-    await sleep(1000);
-    return {
-      name: sc.name,
-      replies,
-      aliceToBob,
-      bobToAlice,
-      sentAliceToBob: stream.length,
-      sentBobToAlice: stream.length,
-    };
-  } finally {
-    ng.close();
-    alice.close();
-    bob.close();
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-  }
+  });
 }
 
 function summary(ps: ArrivedPacket[]): string {

@@ -11,13 +11,12 @@
  *
  * Each rtpengine is stopped by its PID when its probe ends, also when it fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBencode, encodeBencode } from '../../src/ng/bencode.ts';
 import type { NgDict } from '../../src/ng/types.ts';
+import { RtpPeer } from '../helpers/rtp-peer.ts';
+import { callAliceBob, rtp } from './loopback-call.ts';
+import { printOrWrite, randomPortRange, withRtpengine } from './oracle.ts';
 
 export const GOLDEN_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -53,63 +52,8 @@ export const PROBES: { mode: string; options: NgDict }[] = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-let cookieSeq = 0;
-
-function ngRequest(sock: dgram.Socket, port: number, msg: NgDict): Promise<NgDict> {
-  const cookie = `probe_${process.pid}_${cookieSeq++}`;
-  const payload = Buffer.concat([Buffer.from(`${cookie} `), encodeBencode(msg)]);
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: Buffer): void => {
-      const space = data.indexOf(0x20);
-      if (data.subarray(0, space).toString() !== cookie) return;
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      resolve(decodeBencode(data.subarray(space + 1)) as NgDict);
-    };
-    const timer = setTimeout(() => {
-      sock.off('message', onMessage);
-      reject(new Error(`no ng reply to ${cookie}`));
-    }, 2000);
-    sock.on('message', onMessage);
-    sock.send(payload, port, '127.0.0.1');
-  });
-}
-
-function sdp(port: number, user: string): string {
-  return [
-    'v=0',
-    `o=${user} 1 1 IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=fmtp:101 0-15',
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
-
-function mediaPort(s: unknown): number {
-  const m = /m=audio (\d+)/.exec(String(s));
-  if (!m) throw new Error(`no m=audio in ${String(s)}`);
-  return Number(m[1]);
-}
-
-function parse(b: Buffer): ProbedPacket {
+/** The header fields of an RTP packet, and its payload in hex. */
+export function parse(b: Buffer): ProbedPacket {
   return {
     pt: b[1]! & 0x7f,
     marker: (b[1]! & 0x80) !== 0,
@@ -118,16 +62,6 @@ function parse(b: Buffer): ProbedPacket {
     ssrc: b.readUInt32BE(8),
     payload: b.subarray(12).toString('hex'),
   };
-}
-
-function rtp(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = (marker ? 0x80 : 0) | pt;
-  h.writeUInt16BE(seq, 2);
-  h.writeUInt32BE(ts, 4);
-  h.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([h, payload]);
 }
 
 /** A recognisable, decodable audio frame: µ-law bytes counting through a range (k-th frame differs). */
@@ -186,72 +120,42 @@ export function aliceStream(ssrc: number): Buffer[] {
 }
 
 async function probe(mode: string, options: NgDict): Promise<ProbeResult> {
-  const ngPort = await freeUdpPort();
-  const portMin = 40000 + Math.floor(Math.random() * 200) * 100;
-  const args = ['--config-file=none', '-t', '-1', '-f', '-E', '--delete-delay=0', '-i', '127.0.0.1'];
-  args.push(`--listen-ng=127.0.0.1:${ngPort}`, '-m', String(portMin), '-M', String(portMin + 99));
-  const child: ChildProcess = spawn('/usr/bin/rtpengine', args, { stdio: ['ignore', 'ignore', 'ignore'] });
-  const ng = dgram.createSocket('udp4');
-  const alice = dgram.createSocket('udp4');
-  const bob = dgram.createSocket('udp4');
-  try {
-    await new Promise<void>((r) => ng.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => alice.bind(0, '127.0.0.1', r));
-    await new Promise<void>((r) => bob.bind(0, '127.0.0.1', r));
-    for (let i = 0; ; i++) {
-      try {
-        await ngRequest(ng, ngPort, { command: 'ping' });
-        break;
-      } catch (e) {
-        if (i > 10) throw e;
+  const opts = { portRange: randomPortRange(), options: ['--delete-delay=0'] };
+  return withRtpengine(opts, async ({ ng }) => {
+    const alice = await RtpPeer.open();
+    const bob = await RtpPeer.open();
+    try {
+      const callId = `probe-${mode}`;
+      const { aliceSendsTo, bobSendsTo } = await callAliceBob(ng, callId, {
+        alice: alice.port,
+        bob: bob.port,
+      });
+      // both phones send once so that rtpengine learns their addresses, before the block
+      void alice.send(rtp(0, true, 1, 0, 0x1111, audioFrame(99)), aliceSendsTo);
+      void bob.send(rtp(0, true, 1, 0, 0x2222, audioFrame(98)), bobSendsTo);
+      await sleep(100);
+      const block = await ng.request({
+        command: 'block DTMF',
+        'call-id': callId,
+        'from-tag': 'A',
+        'DTMF-security': mode,
+        ...options,
+      });
+      if (block.result !== 'ok') throw new Error(`block DTMF ${mode}: ${JSON.stringify(block)}`);
+      await sleep(50);
+      bob.received.length = 0;
+      const stream = aliceStream(0x1111);
+      for (const p of stream) {
+        void alice.send(p, aliceSendsTo);
+        await sleep(20);
       }
+      await sleep(300);
+      return { mode, options, sent: stream.map(parse), received: bob.received.map((r) => parse(r.data)) };
+    } finally {
+      alice.close();
+      bob.close();
     }
-    const callId = `probe-${mode}`;
-    const offer = await ngRequest(ng, ngPort, {
-      command: 'offer',
-      'call-id': callId,
-      'from-tag': 'A',
-      sdp: sdp(alice.address().port, 'alice'),
-    });
-    const answer = await ngRequest(ng, ngPort, {
-      command: 'answer',
-      'call-id': callId,
-      'from-tag': 'A',
-      'to-tag': 'B',
-      sdp: sdp(bob.address().port, 'bob'),
-    });
-    // the offer's SDP goes to Bob: its port is where Bob sends; the answer's is where Alice sends
-    const bobSendsTo = mediaPort(offer.sdp);
-    const aliceSendsTo = mediaPort(answer.sdp);
-    const received: ProbedPacket[] = [];
-    bob.on('message', (m) => received.push(parse(m)));
-    // both phones send once so that rtpengine learns their addresses, before the block
-    alice.send(rtp(0, true, 1, 0, 0x1111, audioFrame(99)), aliceSendsTo, '127.0.0.1');
-    bob.send(rtp(0, true, 1, 0, 0x2222, audioFrame(98)), bobSendsTo, '127.0.0.1');
-    await sleep(100);
-    const block = await ngRequest(ng, ngPort, {
-      command: 'block DTMF',
-      'call-id': callId,
-      'from-tag': 'A',
-      'DTMF-security': mode,
-      ...options,
-    });
-    if (block.result !== 'ok') throw new Error(`block DTMF ${mode}: ${JSON.stringify(block)}`);
-    await sleep(50);
-    received.length = 0;
-    const stream = aliceStream(0x1111);
-    for (const p of stream) {
-      alice.send(p, aliceSendsTo, '127.0.0.1');
-      await sleep(20);
-    }
-    await sleep(300);
-    return { mode, options, sent: stream.map(parse), received: [...received] };
-  } finally {
-    ng.close();
-    alice.close();
-    bob.close();
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -263,14 +167,7 @@ async function main(): Promise<void> {
     if (only.length > 0 && !only.includes(p.mode.toLowerCase())) continue;
     results.push(await probe(p.mode, p.options));
   }
-  const text = `${JSON.stringify(results, null, 1)}\n`;
-  if (!write) {
-    process.stdout.write(text);
-    return;
-  }
-  mkdirSync(dirname(GOLDEN_PATH), { recursive: true });
-  writeFileSync(GOLDEN_PATH, text);
-  process.stdout.write(`wrote ${GOLDEN_PATH}\n`);
+  printOrWrite(`${JSON.stringify(results, null, 1)}\n`, GOLDEN_PATH, write);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -11,13 +11,13 @@
  * `inject DTMF`; events under `block DTMF` (drop and other modes). rtpengine is stopped by its PID at the end,
  * also when the run fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:dgram';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBencode, encodeBencode } from '../../src/ng/bencode.ts';
-import type { NgDict, NgValue } from '../../src/ng/types.ts';
+import type { NgValue } from '../../src/ng/types.ts';
+import { RtpPeer } from '../helpers/rtp-peer.ts';
+import { callAliceBob, rtp } from './loopback-call.ts';
+import { loopbackSocket, OracleNgClient, printOrWrite, randomPortRange, withRtpengine } from './oracle.ts';
 
 export const GOLDEN_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -286,75 +286,9 @@ export function normalizeDatagram(text: string, nowSeconds: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-let cookieSeq = 0;
-
-function ngRequest(sock: dgram.Socket, port: number, msg: Record<string, NgValue>): Promise<NgDict> {
-  const cookie = `dlog_${process.pid}_${cookieSeq++}`;
-  const payload = Buffer.concat([Buffer.from(`${cookie} `), encodeBencode(msg as NgDict)]);
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: Buffer): void => {
-      const space = data.indexOf(0x20);
-      if (data.subarray(0, space).toString() !== cookie) return;
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      resolve(decodeBencode(data.subarray(space + 1)) as NgDict);
-    };
-    const timer = setTimeout(() => {
-      sock.off('message', onMessage);
-      reject(new Error(`no ng reply to ${cookie}`));
-    }, 2000);
-    sock.on('message', onMessage);
-    sock.send(payload, port, '127.0.0.1');
-  });
-}
-
-function sdp(port: number, user: string): string {
-  return [
-    'v=0',
-    `o=${user} 1 1 IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=fmtp:101 0-15',
-    'a=ptime:20',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
-
-function mediaPort(s: NgValue | undefined): number {
-  const m = /m=audio (\d+)/.exec(String(s));
-  if (!m) throw new Error(`no m=audio in ${String(s)}`);
-  return Number(m[1]);
-}
-
-function rtp(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = (marker ? 0x80 : 0) | pt;
-  h.writeUInt16BE(seq & 0xffff, 2);
-  h.writeUInt32BE(ts >>> 0, 4);
-  h.writeUInt32BE(ssrc >>> 0, 8);
-  return Buffer.concat([h, payload]);
-}
-
 /** A phone's media socket and where its stream stands (no audio is sent while an event plays, as phones do). */
 interface PhoneStream {
-  sock: dgram.Socket;
+  peer: RtpPeer;
   sendTo: number;
   ssrc: number;
   seq: number;
@@ -363,7 +297,7 @@ interface PhoneStream {
 
 async function sendAudio(p: PhoneStream, frames: number): Promise<void> {
   for (let i = 0; i < frames; i++) {
-    p.sock.send(rtp(0, i === 0, p.seq++, p.ts, p.ssrc, Buffer.alloc(160, 0xff)), p.sendTo, '127.0.0.1');
+    void p.peer.send(rtp(0, i === 0, p.seq++, p.ts, p.ssrc, Buffer.alloc(160, 0xff)), p.sendTo);
     p.ts += 160;
     await sleep(20);
   }
@@ -379,7 +313,7 @@ async function sendEvent(p: PhoneStream, s: Extract<DtmfLogStep, { kind: 'event'
   ];
   for (const [i, b] of blocks.entries()) {
     const payload = Buffer.from([s.event, (b.end ? 0x80 : 0) | b.volume, b.duration >> 8, b.duration & 0xff]);
-    p.sock.send(rtp(101, i === 0, p.seq++, p.ts, p.ssrc, payload), p.sendTo, '127.0.0.1');
+    void p.peer.send(rtp(101, i === 0, p.seq++, p.ts, p.ssrc, payload), p.sendTo);
     await sleep(20);
   }
   p.ts += finalDuration;
@@ -389,25 +323,17 @@ async function sendEvent(p: PhoneStream, s: Extract<DtmfLogStep, { kind: 'event'
  * Plays SCENARIO against the ng port of a daemon whose `--dtmf-log-dest` is `listener`, and returns, step by
  * step, the datagrams that arrived.
  */
-export async function playScenario(ngPort: number, listener: dgram.Socket): Promise<RecordedStep[]> {
-  const ng = dgram.createSocket('udp4');
+export async function playScenario(ngPort: number, listener: Socket): Promise<RecordedStep[]> {
+  const ng = new OracleNgClient(ngPort);
   const calls = new Map<string, Record<Phone, PhoneStream>>();
-  const sockets: dgram.Socket[] = [ng];
+  const peers: RtpPeer[] = [];
   const arrived: string[] = [];
   const onDatagram = (m: Buffer): void => {
     arrived.push(m.toString());
   };
   listener.on('message', onDatagram);
   try {
-    await new Promise<void>((r) => ng.bind(0, '127.0.0.1', r));
-    for (let i = 0; ; i++) {
-      try {
-        await ngRequest(ng, ngPort, { command: 'ping' });
-        break;
-      } catch (e) {
-        if (i > 10) throw e;
-      }
-    }
+    await ng.awaitPing();
     const out: RecordedStep[] = [];
     let ssrc = 0x1000;
     for (const step of SCENARIO) {
@@ -415,32 +341,22 @@ export async function playScenario(ngPort: number, listener: dgram.Socket): Prom
       let result: string | undefined;
       switch (step.kind) {
         case 'call': {
-          const alice = dgram.createSocket('udp4');
-          const bob = dgram.createSocket('udp4');
-          sockets.push(alice, bob);
-          await new Promise<void>((r) => alice.bind(0, '127.0.0.1', r));
-          await new Promise<void>((r) => bob.bind(0, '127.0.0.1', r));
+          const alice = await RtpPeer.open();
+          const bob = await RtpPeer.open();
+          peers.push(alice, bob);
           const flags = step.flags ?? [];
-          const offer = await ngRequest(ng, ngPort, {
-            command: 'offer',
-            'call-id': step.callId,
-            'from-tag': 'A',
-            sdp: sdp(alice.address().port, 'alice'),
-            flags,
-            ...(step.offerLabel ? { label: step.offerLabel } : {}),
-          });
-          const answer = await ngRequest(ng, ngPort, {
-            command: 'answer',
-            'call-id': step.callId,
-            'from-tag': 'A',
-            'to-tag': 'B',
-            sdp: sdp(bob.address().port, 'bob'),
-            flags,
-            ...(step.answerLabel ? { label: step.answerLabel } : {}),
-          });
+          const { aliceSendsTo, bobSendsTo } = await callAliceBob(
+            ng,
+            step.callId,
+            { alice: alice.port, bob: bob.port },
+            {
+              offer: { flags, ...(step.offerLabel ? { label: step.offerLabel } : {}) },
+              answer: { flags, ...(step.answerLabel ? { label: step.answerLabel } : {}) },
+            },
+          );
           const streams: Record<Phone, PhoneStream> = {
-            alice: { sock: alice, sendTo: mediaPort(answer.sdp), ssrc: ssrc++, seq: 100, ts: 8000 },
-            bob: { sock: bob, sendTo: mediaPort(offer.sdp), ssrc: ssrc++, seq: 500, ts: 80000 },
+            alice: { peer: alice, sendTo: aliceSendsTo, ssrc: ssrc++, seq: 100, ts: 8000 },
+            bob: { peer: bob, sendTo: bobSendsTo, ssrc: ssrc++, seq: 500, ts: 80000 },
           };
           calls.set(step.callId, streams);
           if (step.silent) break;
@@ -463,7 +379,7 @@ export async function playScenario(ngPort: number, listener: dgram.Socket): Prom
           break;
         }
         case 'ng': {
-          const reply = await ngRequest(ng, ngPort, step.request);
+          const reply = await ng.request(step.request);
           result = String(reply.result);
           if (typeof reply['error-reason'] === 'string') result += `: ${reply['error-reason']}`;
           await sleep(step.waitMs ?? 0);
@@ -475,38 +391,28 @@ export async function playScenario(ngPort: number, listener: dgram.Socket): Prom
       const datagrams = arrived.map((d) => normalizeDatagram(d, now));
       out.push({ name: step.name, ...(result !== undefined ? { result } : {}), datagrams });
     }
-    for (const callId of calls.keys()) await ngRequest(ng, ngPort, { command: 'delete', 'call-id': callId });
+    for (const callId of calls.keys()) await ng.request({ command: 'delete', 'call-id': callId });
     await sleep(200);
     return out;
   } finally {
     listener.off('message', onDatagram);
-    for (const s of sockets) s.close();
+    ng.close();
+    for (const p of peers) p.close();
   }
 }
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  const ngPort = await freeUdpPort();
-  const listener = dgram.createSocket('udp4');
-  await new Promise<void>((r) => listener.bind(0, '127.0.0.1', r));
-  const portMin = 40000 + Math.floor(Math.random() * 200) * 100;
-  const args = ['--config-file=none', '-t', '-1', '-f', '-E', '--delete-delay=0', '-i', '127.0.0.1'];
-  args.push(`--listen-ng=127.0.0.1:${ngPort}`, '-m', String(portMin), '-M', String(portMin + 99));
-  args.push(`--dtmf-log-dest=127.0.0.1:${listener.address().port}`);
-  const child: ChildProcess = spawn('/usr/bin/rtpengine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const listener = await loopbackSocket();
+  const opts = {
+    portRange: randomPortRange(),
+    options: ['--delete-delay=0', `--dtmf-log-dest=127.0.0.1:${listener.address().port}`],
+  };
   try {
-    const steps = await playScenario(ngPort, listener);
-    const text = `${JSON.stringify(steps, null, 1)}\n`;
-    if (!write) {
-      process.stdout.write(text);
-      return;
-    }
-    mkdirSync(dirname(GOLDEN_PATH), { recursive: true });
-    writeFileSync(GOLDEN_PATH, text);
-    process.stdout.write(`wrote ${GOLDEN_PATH}\n`);
+    const steps = await withRtpengine(opts, ({ ngPort }) => playScenario(ngPort, listener));
+    printOrWrite(`${JSON.stringify(steps, null, 1)}\n`, GOLDEN_PATH, write);
   } finally {
     listener.close();
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
   }
 }
 

@@ -8,22 +8,11 @@
  *
  * rtpengine is stopped by its PID when the run ends, also when it fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Bencode {
-  encode(value: unknown): Uint8Array;
-  decode(data: Uint8Array): unknown;
-}
-// bencode ships no types; a computed specifier keeps tsc from asking for them
-const bencodeModule = 'bencode';
-const bencode = ((await import(bencodeModule)) as { default: Bencode }).default;
-
-type NgValue = string | number | NgValue[] | { [key: string]: NgValue };
-type NgDict = { [key: string]: NgValue };
+import type { NgDict } from '../../src/ng/types.ts';
+import { withRtpengine } from './oracle.ts';
 
 interface GoldenStep {
   command: 'offer' | 'answer';
@@ -905,108 +894,12 @@ export const CASES: GoldenCase[] = [
   mkCase('garbage', 'not SDP at all', {}, 'hello world\r\n', b('0')),
 ];
 
-// --- ng over UDP ---
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function toPlain(v: unknown): NgValue {
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (typeof v === 'number') return v;
-  if (v !== null && typeof v === 'object') {
-    const out: NgDict = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toPlain(x);
-    return out;
-  }
-  return String(v);
-}
-
-class NgClient {
-  private readonly socket = dgram.createSocket('udp4');
-  // rtpengine caches replies by cookie, so a cookie is never reused within one run
-  private static seq = 0;
-  constructor(private readonly port: number) {}
-
-  request(msg: NgDict, timeoutMs = 2000): Promise<NgDict> {
-    const cookie = `golden_${process.pid}_${NgClient.seq++}`;
-    const payload = Buffer.concat([Buffer.from(`${cookie} `), Buffer.from(bencode.encode(msg))]);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.socket.off('message', onMessage);
-        reject(new Error(`no ng reply to ${cookie}`));
-      }, timeoutMs);
-      const onMessage = (data: Buffer): void => {
-        const space = data.indexOf(0x20);
-        if (data.subarray(0, space).toString() !== cookie) return;
-        clearTimeout(timer);
-        this.socket.off('message', onMessage);
-        resolve(toPlain(bencode.decode(data.subarray(space + 1))) as NgDict);
-      };
-      this.socket.on('message', onMessage);
-      this.socket.send(payload, this.port, '127.0.0.1');
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-async function startRtpengine(ngPort: number): Promise<ChildProcess> {
-  const args = [
-    '--config-file=none',
-    '-t',
-    '-1',
-    '-f',
-    '-E',
-    '-L',
-    '6',
-    '--listen-ng',
-    `127.0.0.1:${ngPort}`,
-  ];
-  for (const i of RTPENGINE_INTERFACES) args.push('-i', i);
-  const child = spawn('/usr/bin/rtpengine', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  const client = new NgClient(ngPort);
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      if (child.exitCode !== null) throw new Error(`rtpengine exited: ${log}`);
-      try {
-        await client.request({ command: 'ping' }, 100);
-        return child;
-      } catch {
-        // not listening yet
-      }
-    }
-    throw new Error(`rtpengine did not answer ping: ${log}`);
-  } catch (e) {
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-    throw e;
-  } finally {
-    client.close();
-  }
-}
-
 async function record(only: string | undefined): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const outDir = join(here, '..', 'golden', 'sdp');
   mkdirSync(outDir, { recursive: true });
-  const ngPort = await freeUdpPort();
-  const child = await startRtpengine(ngPort);
-  const client = new NgClient(ngPort);
-  try {
+  const opts = { interfaces: RTPENGINE_INTERFACES, options: ['-L', '6'] };
+  await withRtpengine(opts, async ({ ng: client }) => {
     for (const c of CASES) {
       if (only !== undefined && c.name !== only) continue;
       const callId = `golden-${c.name}-${Date.now()}`;
@@ -1044,10 +937,7 @@ async function record(only: string | undefined): Promise<void> {
       writeFileSync(join(outDir, `${c.name}.json`), `${JSON.stringify(golden, null, 2)}\n`);
       console.log(`recorded ${c.name}`);
     }
-  } finally {
-    client.close();
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-  }
+  });
 }
 
 const printIndex = process.argv.indexOf('--print');
