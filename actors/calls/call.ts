@@ -35,6 +35,8 @@ import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
 import { sendDelayed } from '../../src/rtp/relay.ts';
 import { applyRelayFlags, latchedRebinds } from '../../src/rtp/relay-flags.ts';
 import { g711Encoder } from '../../src/rtp/tone.ts';
+import type { CallPacketFlow } from '../../src/stats/counters.ts';
+import { callPacketFlow } from '../../src/stats/packet-flow.ts';
 import type { DaemonContext } from '../context.ts';
 import { callEnded } from '../control/call-end.ts';
 import type { CallMsg, CallReply, MonologueMsg, OpenResult } from '../messages.ts';
@@ -55,7 +57,7 @@ export interface CallState {
 /** What the call tells its owner (the registry): that it stops taking requests, and that it is gone. */
 export interface CallOwner {
   retire(): void;
-  gone(reason: CallEndReason, durationMs: number): void;
+  gone(reason: CallEndReason, durationMs: number, flow: CallPacketFlow): void;
 }
 
 export const NOT_FOUND_WARNING = "Call-ID not found or tags didn't match";
@@ -595,7 +597,7 @@ export function spawnCall(
           for (const media of m.medias) releaseMedia(ctx, media);
         }
         owner.retire();
-        owner.gone(state.endReason, ctx.now() - call.created * 1000);
+        owner.gone(state.endReason, ctx.now() - call.created * 1000, callPacketFlow(state.call));
         callEnded(ctx, state.call, state.endReason);
       },
       // A failure anywhere in this call ends this call alone: its children stop, their sockets close and

@@ -6,6 +6,7 @@
  */
 import { type Ref, spawn, stop } from 'nact';
 import { type Call, type CallEndReason, newCall } from '../../src/call/model.ts';
+import type { CallPacketFlow } from '../../src/stats/counters.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg } from '../messages.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
@@ -87,13 +88,13 @@ export class CallRegistry {
     const shard = this.#shards[callIdHash(callId) % this.#shards.length]!;
     const ref = spawnCall(shard, this.ctx, call, `call-${++this.#seq}`, {
       retire: () => this.retire(callId, ref),
-      gone: (reason, durationMs) => this.#gone(callId, ref, reason, durationMs),
+      gone: (reason, durationMs, flow) => this.#gone(callId, ref, reason, durationMs, flow),
     });
     const entry: CallEntry = { callId, ref, call };
     this.#calls.set(callId, entry);
     const shared = this.ctx.sessionsAcrossThreads;
     if (shared) Atomics.add(shared.counts, shared.index, 1);
-    this.ctx.counters.managedSessions++;
+    this.ctx.counters.callStarted();
     return entry;
   }
 
@@ -110,9 +111,15 @@ export class CallRegistry {
     }
   }
 
-  #gone(callId: string, ref: Ref<CallMsg>, reason: CallEndReason, durationMs: number): void {
+  #gone(
+    callId: string,
+    ref: Ref<CallMsg>,
+    reason: CallEndReason,
+    durationMs: number,
+    flow: CallPacketFlow,
+  ): void {
     this.retire(callId, ref);
-    this.ctx.counters.callClosed(reason, durationMs);
+    this.ctx.counters.callClosed(reason, durationMs, flow);
     this.ctx.log.info('call closed', { callId, reason });
   }
 }

@@ -356,9 +356,12 @@ export function formatCounters(stats: NgDict): string {
  * ("avgcallduration":0.000000); our tree keeps them as decimal strings (the ng reply's types), so those go out
  * unquoted here.
  */
+/** The figures the tree keeps as decimal strings: uptime, durations, delays, request rates, MOS. */
+const NUMBER_IN_JSON = /^(uptime|.*duration2?|.*_stddev|.*delay|.*requestrate|mos2?_.*)$/;
+
 export function statisticsJson(v: NgValue, key = ''): string {
   if (typeof v === 'string') {
-    const bare = (key === 'uptime' || key.endsWith('duration')) && /^-?\d+(\.\d+)?$/.test(v);
+    const bare = NUMBER_IN_JSON.test(key) && /^-?\d+(\.\d+)?$/.test(v);
     return bare ? v : JSON.stringify(v);
   }
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return JSON.stringify(v);

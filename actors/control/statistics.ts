@@ -6,6 +6,8 @@ import { NG_COMMANDS } from '../../src/ng/commands.ts';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
 import { relayTotals } from '../../src/rtp/relay.ts';
 import type { CommandCounters } from '../../src/stats/counters.ts';
+import type { IntervalFigures } from '../../src/stats/interval.ts';
+import { stddev } from '../../src/stats/stddev.ts';
 import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 
@@ -19,6 +21,43 @@ function commandCounts(c: CommandCounters, withDurations: boolean): NgDict {
     if (withDurations) d[`${name}duration`] = fixed6(c.seconds[name] ?? 0);
   }
   return d;
+}
+
+/**
+ * `intervalstatistics`, in 10.5's order and types: delays as "%.6f" strings, request rates as whole-number
+ * strings, session counts as integers; keyed by the commands' wire names ("minstart recordingdelay").
+ */
+export function intervalSection(f: IntervalFigures | null): NgDict {
+  const d: NgDict = {
+    totalcallsduration: fixed6(f?.callsDuration ?? 0),
+    minmanagedsessions: f?.minManagedSessions ?? 0,
+    maxmanagedsessions: f?.maxManagedSessions ?? 0,
+  };
+  for (const c of NG_COMMANDS) {
+    const delay = f?.delays[c.statsName];
+    d[`min${c.wire}delay`] = fixed6(delay?.min ?? 0);
+    d[`max${c.wire}delay`] = fixed6(delay?.max ?? 0);
+    d[`avg${c.wire}delay`] = fixed6(delay?.avg ?? 0);
+  }
+  for (const c of NG_COMMANDS) {
+    // one interval has one rate: its least, most and mean are that rate
+    const rate = String(f?.rates[c.statsName] ?? 0);
+    d[`min${c.wire}requestrate`] = rate;
+    d[`max${c.wire}requestrate`] = rate;
+    d[`avg${c.wire}requestrate`] = rate;
+  }
+  return d;
+}
+
+/** We take no MOS samples: the section reads as 10.5's does before its first sample. */
+function mosSection(): NgDict {
+  return {
+    mos_total: fixed6(0),
+    mos2_total: fixed6(0),
+    mos_samples_total: 0,
+    mos_average: fixed6(0),
+    mos_stddev: fixed6(0),
+  };
 }
 
 export function statisticsReply(
@@ -89,14 +128,20 @@ export function statisticsReply(
       relayedpackets: relayTotals.packets + kernel.packets,
       relayedpacketerrors: relayTotals.errors,
       relayedbytes: relayTotals.bytes + kernel.bytes,
+      zerowaystreams: c.zeroWayStreams,
+      onewaystreams: c.oneWayStreams,
       avgcallduration: fixed6(closed > 0 ? totalSeconds / closed : 0),
       totalcallsduration: fixed6(totalSeconds),
+      totalcallsduration2: fixed6(c.totalCallDurationSquared),
+      totalcallsduration_stddev: fixed6(stddev(closed, totalSeconds, c.totalCallDurationSquared)),
       // rtpengine-ts additions, for fault analysis: dropped packets, bad control input, actor failures
       droppedpackets: relayTotals.dropped,
       ngerrors: c.ngErrors,
       ngdropped: c.ngDropped,
       actorfailures: ctx.supervision.count,
     },
+    intervalstatistics: intervalSection(c.lastInterval),
+    mos: mosSection(),
     controlstatistics: { proxies, ...totals },
     interfaces: ctx.settings.interfaces.map((i) => ({
       name: i.name,

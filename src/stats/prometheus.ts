@@ -4,9 +4,9 @@
  * test/fixtures/prometheus/). Reading the tree rather than the counters keeps /metrics, ng `statistics` and
  * `list jsonstats` telling the same numbers.
  *
- * A sample is written only when the tree holds its figure: what we do not measure yet (zero-packet and one-way
- * streams, the sum of squared call durations, MOS) is left out instead of being claimed as zero, and appears on
- * its own once the statistics tree carries it.
+ * A sample is written only when the tree holds its figure: a figure missing from the tree is left out
+ * instead of being claimed as zero (the tree has carried every figure 10.5 prints since zero-way and one-way
+ * streams, squared durations and the MOS section were added).
  *
  * 10.5's quirks are kept on purpose, since scrapers and dashboards were built against them: a family's HELP and
  * TYPE come once, before its first sample, even when later samples of it follow other families (the kernel

@@ -85,3 +85,112 @@ test('one thread: its statistics unchanged', () => {
   const one = threadStats({ sessions: 1, closed: 2, seconds: 3, packets: 4, proxies: [] });
   assert.deepEqual(mergeStatistics([one]), one);
 });
+
+function intervalPart(o: { min: number; max: number; avg: number; rate: number; sessions: number }): NgDict {
+  return {
+    totalcallsduration: '2.000000',
+    minmanagedsessions: o.sessions,
+    maxmanagedsessions: o.sessions + 1,
+    minofferdelay: o.min.toFixed(6),
+    maxofferdelay: o.max.toFixed(6),
+    avgofferdelay: o.avg.toFixed(6),
+    minofferrequestrate: String(o.rate),
+    maxofferrequestrate: String(o.rate),
+    avgofferrequestrate: String(o.rate),
+  };
+}
+
+function withNewFigures(
+  closed: number,
+  seconds: number,
+  squares: number,
+  interval: NgDict,
+  mos: NgDict,
+): NgDict {
+  const t = threadStats({ sessions: 0, closed, seconds, packets: 0, proxies: [] });
+  const tot = t.totalstatistics as NgDict;
+  Object.assign(tot, {
+    zerowaystreams: closed,
+    onewaystreams: 1,
+    totalcallsduration2: squares.toFixed(6),
+    totalcallsduration_stddev: '9.999999',
+  });
+  return { ...t, intervalstatistics: interval, mos };
+}
+
+const noMos = (): NgDict => ({
+  mos_total: '0.000000',
+  mos2_total: '0.000000',
+  mos_samples_total: 0,
+  mos_average: '0.000000',
+  mos_stddev: '0.000000',
+});
+
+test('zero-way, one-way and squared durations add; the duration stddev comes again from the sums', () => {
+  // thread 1: calls of 1 s and 3 s; thread 2: one of 2 s
+  const merged = mergeStatistics([
+    withNewFigures(2, 4, 10, intervalPart({ min: 0, max: 0, avg: 0, rate: 0, sessions: 0 }), noMos()),
+    withNewFigures(1, 2, 4, intervalPart({ min: 0, max: 0, avg: 0, rate: 0, sessions: 0 }), noMos()),
+  ]);
+  const t = merged.totalstatistics as NgDict;
+  assert.equal(t.zerowaystreams, 3);
+  assert.equal(t.onewaystreams, 2);
+  assert.equal(t.totalcallsduration2, '14.000000');
+  const mean = 6 / 3;
+  assert.equal(t.totalcallsduration_stddev, Math.sqrt(14 / 3 - mean * mean).toFixed(6));
+  const input = withNewFigures(0, 0, 0, {}, noMos()).totalstatistics as NgDict;
+  assert.deepEqual(Object.keys(t), Object.keys(input), 'the keys keep their order');
+});
+
+test('interval delays merge as least of the least, longest of the longest, mean weighted by request rate', () => {
+  const merged = mergeStatistics([
+    withNewFigures(
+      0,
+      0,
+      0,
+      intervalPart({ min: 0.002, max: 0.004, avg: 0.003, rate: 3, sessions: 2 }),
+      noMos(),
+    ),
+    withNewFigures(
+      0,
+      0,
+      0,
+      intervalPart({ min: 0.001, max: 0.009, avg: 0.007, rate: 1, sessions: 5 }),
+      noMos(),
+    ),
+    // a thread that answered no offer shows zeros: it must not pull the least delay down
+    withNewFigures(0, 0, 0, intervalPart({ min: 0, max: 0, avg: 0, rate: 0, sessions: 1 }), noMos()),
+  ]);
+  const i = merged.intervalstatistics as NgDict;
+  assert.equal(i.minofferdelay, '0.001000');
+  assert.equal(i.maxofferdelay, '0.009000');
+  assert.equal(i.avgofferdelay, ((0.003 * 3 + 0.007 * 1) / 4).toFixed(6));
+  assert.equal(i.avgofferrequestrate, '4', 'requests per second of the daemon add');
+  assert.equal(i.minmanagedsessions, 8, 'the threads hold disjoint calls');
+  assert.equal(i.totalcallsduration, '6.000000');
+  assert.deepEqual(
+    Object.keys(i),
+    Object.keys(intervalPart({ min: 0, max: 0, avg: 0, rate: 0, sessions: 0 })),
+  );
+});
+
+test('MOS sums add and the average and stddev are recomputed; with no samples all stay zero', () => {
+  const mos = (total: number, squares: number, n: number): NgDict => ({
+    ...noMos(),
+    mos_total: total.toFixed(6),
+    mos2_total: squares.toFixed(6),
+    mos_samples_total: n,
+  });
+  const iv = intervalPart({ min: 0, max: 0, avg: 0, rate: 0, sessions: 0 });
+  const merged = mergeStatistics([
+    withNewFigures(0, 0, 0, iv, mos(8, 32.5, 2)),
+    withNewFigures(0, 0, 0, iv, mos(3, 9, 1)),
+  ]);
+  const m = merged.mos as NgDict;
+  assert.equal(m.mos_total, '11.000000');
+  assert.equal(m.mos_samples_total, 3);
+  assert.equal(m.mos_average, (11 / 3).toFixed(6));
+  assert.equal(m.mos_stddev, Math.sqrt(Math.abs(41.5 / 3 - (11 / 3) ** 2)).toFixed(6));
+  const none = mergeStatistics([withNewFigures(0, 0, 0, iv, noMos()), withNewFigures(0, 0, 0, iv, noMos())]);
+  assert.deepEqual({ ...(none.mos as NgDict) }, noMos());
+});

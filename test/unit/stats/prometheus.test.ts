@@ -75,10 +75,21 @@ function oursShaped(): NgDict {
       relayedpackets: 3003,
       relayedpacketerrors: 2,
       relayedbytes: 516516,
+      zerowaystreams: 21,
+      onewaystreams: 22,
       avgcallduration: '1.500000',
       totalcallsduration: '16.500000',
+      totalcallsduration2: '40.250000',
+      totalcallsduration_stddev: '0.500000',
       droppedpackets: 4,
       ngerrors: 1,
+    },
+    mos: {
+      mos_total: '3.500000',
+      mos2_total: '12.250000',
+      mos_samples_total: 1,
+      mos_average: '3.500000',
+      mos_stddev: '0.000000',
     },
     controlstatistics: { proxies: [proxy], totalpingcount: 100 },
     interfaces: [
@@ -122,6 +133,12 @@ test('each figure of our tree lands in the series 10.5 uses for it', () => {
     ['rtpengine_bytes_total', { type: 'kernel' }, 344344],
     ['rtpengine_call_duration_avg', {}, 1.5],
     ['rtpengine_call_duration_total', {}, 16.5],
+    ['rtpengine_zero_packet_streams_total', {}, 21],
+    ['rtpengine_one_way_sessions_total', {}, 22],
+    ['rtpengine_call_duration2_total', {}, 40.25],
+    ['rtpengine_mos_total', {}, 3.5],
+    ['rtpengine_mos2_total', {}, 12.25],
+    ['rtpengine_mos_samples_total', {}, 1],
     ['rtpengine_errors_total', { proxy: '10.0.0.7' }, 9],
     ['rtpengine_ports_used', { name: 'pub', address: '192.0.2.1' }, 6],
     ['rtpengine_ports_free', { name: 'pub', address: '192.0.2.1' }, 94],
@@ -138,8 +155,20 @@ test('each figure of our tree lands in the series 10.5 uses for it', () => {
 
 test('figures missing from the tree are left out together with their HELP and TYPE lines', () => {
   const t = oursShaped();
+  const totals = t.totalstatistics as NgDict;
+  for (const k of ['zerowaystreams', 'onewaystreams', 'totalcallsduration2']) delete totals[k];
+  delete t.mos;
   const page = renderPrometheus(t);
-  for (const name of UNMEASURED_FAMILIES) assert.ok(!page.includes(name), `${name} absent`);
+  for (const name of [
+    ...UNMEASURED_FAMILIES,
+    'rtpengine_zero_packet_streams_total',
+    'rtpengine_one_way_sessions_total',
+    'rtpengine_call_duration2_total',
+    'rtpengine_mos_total',
+    'rtpengine_mos2_total',
+    'rtpengine_mos_samples_total',
+  ])
+    assert.ok(!page.includes(name), `${name} absent`);
   assert.ok(!page.includes('droppedpackets') && !page.includes('ngerrors'), 'our own additions stay out');
   assert.equal(renderPrometheus({}), '');
 });
