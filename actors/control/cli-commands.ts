@@ -286,8 +286,8 @@ function currentLines(cur: NgDict, withSessions: boolean): string {
 }
 
 /**
- * `list totals`. Figures we do not keep (graphite interval statistics, MOS, duration squares, zero/one-way
- * stream counts) are written as rtpengine writes them when nothing was measured: zero.
+ * `list totals`, from the `statistics` tree. The graphite interval and MOS figures are written as rtpengine writes
+ * them with no graphite server and no MOS sample: zero.
  */
 export function formatTotals(stats: NgDict): string {
   const cur = sub(stats, 'currentstatistics');
