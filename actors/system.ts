@@ -24,13 +24,10 @@ import { SupervisionLog } from '../src/log/supervision.ts';
 import { Counters } from '../src/stats/counters.ts';
 import { CallRegistry } from './calls/registry.ts';
 import type { DaemonContext, DaemonSettings } from './context.ts';
-import { spawnCliListener } from './control/cli.ts';
+import { cliEnvFor } from './control/cli.ts';
 import { NgDispatcher } from './control/dispatcher.ts';
-import { spawnHttpListener } from './control/http.ts';
-import { spawnMediaproxyListener } from './control/mediaproxy.ts';
-import { spawnNgTcp } from './control/ng-tcp.ts';
-import { bindListener, spawnNgUdp } from './control/ng-udp.ts';
-import { spawnRtpproxyListener } from './control/rtpproxy.ts';
+import { localLegacyCalls } from './control/legacy-calls.ts';
+import { type ControlSurfaces, type ListenAddr, startListeners } from './control/surfaces.ts';
 import type { CallMsg } from './messages.ts';
 import type { AnyRef } from './runtime.ts';
 import { spawnKernelTable } from './singletons/kernel-table.ts';
@@ -38,10 +35,7 @@ import { startLoadMonitor } from './singletons/load-monitor.ts';
 import { spawnPortAllocator } from './singletons/port-allocator.ts';
 import { spawnTimeouts } from './singletons/timeouts.ts';
 
-export interface ListenAddr {
-  host: string;
-  port: number;
-}
+export type { ListenAddr };
 
 export interface DaemonOptions {
   settings: DaemonSettings;
@@ -78,6 +72,8 @@ export interface Daemon {
   readonly ctx: DaemonContext;
   readonly registry: CallRegistry;
   readonly dispatcher: NgDispatcher;
+  /** What this daemon's control listeners answer from (tests spawn more listeners over the same). */
+  readonly surfaces: ControlSurfaces;
   /** The ports the ng listeners actually bound (useful with port 0). */
   readonly ngPorts: number[];
   readonly tcpNgPorts: number[];
@@ -128,8 +124,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const timeouts = spawnTimeouts(system, ctx, registry, opts.timeoutScanMs);
   // nact 7.6 does not cascade a stop to grandchildren, so every actor with resources is stopped by name.
   const listeners: AnyRef[] = [];
-  const ngPorts: number[] = [];
-  const tcpNgPorts: number[] = [];
   const stopAll = () => {
     clearInterval(timeouts.timer);
     loadMonitor?.stop();
@@ -142,42 +136,39 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     registry.stopShards();
     stop(system);
   };
-  const fail = async (what: string, error: string) => {
+  const surfaces: ControlSurfaces = {
+    ng: dispatcher,
+    cli: cliEnvFor(ctx, registry),
+    legacy: localLegacyCalls(ctx, registry, dispatcher),
+  };
+  let bound: Awaited<ReturnType<typeof startListeners>>;
+  try {
+    bound = await startListeners(
+      system,
+      ctx,
+      surfaces,
+      {
+        ng: opts.listenNg,
+        'tcp-ng': opts.listenTcpNg,
+        cli: opts.listenCli ?? [],
+        http: opts.listenHttp ?? [],
+        udp: opts.listenUdp ?? [],
+        tcp: opts.listenTcp ?? [],
+      },
+      listeners,
+    );
+  } catch (e) {
     stopAll();
     await new Promise((r) => setTimeout(r, 10));
-    throw new Error(`cannot listen on ${what}: ${error}`);
-  };
-  for (const [i, l] of opts.listenNg.entries()) {
-    const ref = spawnNgUdp(system, ctx, dispatcher, l.host, l.port, `ng-udp-${i}`);
-    listeners.push(ref);
-    const r = await bindListener(ref);
-    if (!r.ok) await fail(`${l.host}:${l.port} (ng)`, r.error);
-    else ngPorts.push(r.port);
+    throw e;
   }
-  for (const [i, l] of opts.listenTcpNg.entries()) {
-    const ref = spawnNgTcp(system, ctx, dispatcher, l.host, l.port, `ng-tcp-${i}`);
-    listeners.push(ref);
-    const r = await bindListener(ref);
-    if (!r.ok) await fail(`${l.host}:${l.port} (tcp-ng)`, r.error);
-    else tcpNgPorts.push(r.port);
-  }
-  for (const [kind, list, spawnOne] of [
-    ['cli', opts.listenCli ?? [], spawnCliListener],
-    ['http', opts.listenHttp ?? [], spawnHttpListener],
-    ['udp', opts.listenUdp ?? [], spawnRtpproxyListener],
-    ['tcp', opts.listenTcp ?? [], spawnMediaproxyListener],
-  ] as const) {
-    for (const [i, l] of list.entries()) {
-      const ref = spawnOne(system, ctx, registry, dispatcher, l.host, l.port, `${kind}-${i}`);
-      listeners.push(ref);
-      const r = await bindListener(ref);
-      if (!r.ok) await fail(`${l.host}:${l.port} (${kind})`, r.error);
-    }
-  }
+  const ngPorts = bound.ng;
+  const tcpNgPorts = bound['tcp-ng'];
   return {
     ctx,
     registry,
     dispatcher,
+    surfaces,
     ngPorts,
     tcpNgPorts,
     injectFault(callId, where) {

@@ -17,7 +17,6 @@ import {
   LOG_SUBSYSTEMS,
   runCliCommand,
 } from './cli-commands.ts';
-import type { NgDispatcher } from './dispatcher.ts';
 import { type ListenerContext, spawnStreamListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 import { statisticsReply } from './statistics.ts';
@@ -112,20 +111,8 @@ export async function answerCli(env: CliEnv, ctx: { log: Logger }, lineText: str
   }
 }
 
-export function spawnCliListener(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  registry: CallRegistry,
-  _dispatcher: NgDispatcher,
-  host: string,
-  port: number,
-  name: string,
-): Ref<ListenerMsg> {
-  return spawnCliListenerWith(parent, ctx, cliEnvFor(ctx, registry), host, port, name);
-}
-
 /** The CLI listener over any CliEnv: the daemon's own, or the main thread's over the call threads. */
-export function spawnCliListenerWith(
+export function spawnCliListener(
   parent: AnyRef,
   ctx: ListenerContext,
   env: CliEnv,

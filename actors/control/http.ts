@@ -22,12 +22,10 @@ import {
 } from '../../src/net/websocket.ts';
 import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../src/stats/prometheus.ts';
-import type { CallRegistry } from '../calls/registry.ts';
-import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
-import { answerCli, cliEnvFor } from './cli.ts';
+import { answerCli } from './cli.ts';
 import type { CliEnv } from './cli-commands.ts';
-import type { NgDispatcher, NgHandler } from './dispatcher.ts';
+import type { NgHandler } from './dispatcher.ts';
 import { type ListenerContext, listenOn } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
@@ -197,20 +195,8 @@ interface HttpState {
   sockets: Set<Duplex>;
 }
 
-export function spawnHttpListener(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  registry: CallRegistry,
-  dispatcher: NgDispatcher,
-  host: string,
-  port: number,
-  name: string,
-): Ref<ListenerMsg> {
-  return spawnHttpListenerWith(parent, ctx, dispatcher, cliEnvFor(ctx, registry), host, port, name);
-}
-
 /** The HTTP listener over any ng handler and CliEnv: the daemon's own, or the main thread's over the call threads. */
-export function spawnHttpListenerWith(
+export function spawnHttpListener(
   parent: AnyRef,
   ctx: ListenerContext,
   dispatcher: NgHandler,

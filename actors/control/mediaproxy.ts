@@ -19,11 +19,9 @@ import {
 import { NgError, NgLoadLimit } from '../../src/ng/errors.ts';
 import { type AnswerRequest, type OfferRequest, plainMediaFlags } from '../../src/ng/request.ts';
 import { streamOfSdp } from '../../src/rtpproxy/command.ts';
-import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { AnyRef } from '../runtime.ts';
-import type { NgDispatcher } from './dispatcher.ts';
-import { type LegacyCalls, localLegacyCalls } from './legacy-calls.ts';
+import type { LegacyCalls } from './legacy-calls.ts';
 import { type ListenerContext, spawnStreamListener, streamPeerOf } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
@@ -121,27 +119,8 @@ export class MediaproxyHandler {
   }
 }
 
-export function spawnMediaproxyListener(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  registry: CallRegistry,
-  dispatcher: NgDispatcher,
-  host: string,
-  port: number,
-  name: string,
-): Ref<ListenerMsg> {
-  return spawnMediaproxyListenerWith(
-    parent,
-    ctx,
-    localLegacyCalls(ctx, registry, dispatcher),
-    host,
-    port,
-    name,
-  );
-}
-
 /** The mediaproxy listener over any LegacyCalls: this thread's calls, or the call threads'. */
-export function spawnMediaproxyListenerWith(
+export function spawnMediaproxyListener(
   parent: AnyRef,
   ctx: ListenerContext & Pick<DaemonContext, 'now'>,
   calls: LegacyCalls,

@@ -22,11 +22,9 @@ import {
   syntheticSdp,
   type UpdateCommand,
 } from '../../src/rtpproxy/command.ts';
-import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import type { AnyRef } from '../runtime.ts';
-import type { NgDispatcher } from './dispatcher.ts';
-import { type LegacyCalls, localLegacyCalls } from './legacy-calls.ts';
+import type { LegacyCalls } from './legacy-calls.ts';
 import { type ListenerContext, spawnDatagramListener } from './listen.ts';
 import type { ListenerMsg } from './ng-udp.ts';
 
@@ -151,27 +149,8 @@ export class RtpproxyHandler {
   }
 }
 
-export function spawnRtpproxyListener(
-  parent: AnyRef,
-  ctx: DaemonContext,
-  registry: CallRegistry,
-  dispatcher: NgDispatcher,
-  host: string,
-  port: number,
-  name: string,
-): Ref<ListenerMsg> {
-  return spawnRtpproxyListenerWith(
-    parent,
-    ctx,
-    localLegacyCalls(ctx, registry, dispatcher),
-    host,
-    port,
-    name,
-  );
-}
-
 /** The rtpproxy listener over any LegacyCalls: this thread's calls, or the call threads'. */
-export function spawnRtpproxyListenerWith(
+export function spawnRtpproxyListener(
   parent: AnyRef,
   ctx: ListenerContext,
   calls: LegacyCalls,

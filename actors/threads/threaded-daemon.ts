@@ -12,12 +12,7 @@ import { start, stop } from 'nact';
 import type { KernelTable } from '../../kernel/table.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
-import { spawnCliListenerWith } from '../control/cli.ts';
-import { spawnHttpListenerWith } from '../control/http.ts';
-import { spawnMediaproxyListenerWith } from '../control/mediaproxy.ts';
-import { spawnNgTcp } from '../control/ng-tcp.ts';
-import { bindListener, spawnNgUdp } from '../control/ng-udp.ts';
-import { spawnRtpproxyListenerWith } from '../control/rtpproxy.ts';
+import { startListeners } from '../control/surfaces.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { DaemonOptions } from '../system.ts';
 import { CallThreads } from './call-threads.ts';
@@ -80,16 +75,13 @@ export async function startThreadedDaemon(
   });
   const system = start();
   kernel?.attach(system, (thread, answer) => threads.tellKernel(thread, answer));
-  const ctx = { log, supervision };
+  const ctx = { log, supervision, now: Date.now };
   const listeners: AnyRef[] = [];
-  const ngPorts: number[] = [];
-  const tcpNgPorts: number[] = [];
-  const cliPorts: number[] = [];
-  const httpPorts: number[] = [];
-  const rtpproxyPorts: number[] = [];
-  const mediaproxyPorts: number[] = [];
-  const legacy = threadedLegacyCalls(threads);
-  const cli = threadedCliEnv(threads, opts.settings, log);
+  const surfaces = {
+    ng: threads,
+    cli: threadedCliEnv(threads, opts.settings, log),
+    legacy: threadedLegacyCalls(threads),
+  };
   const stopAll = async () => {
     for (const l of listeners) stop(l);
     // removes the table from the kernel: nothing of ours stays forwarding after exit
@@ -97,69 +89,35 @@ export async function startThreadedDaemon(
     stop(system);
     await threads.stop();
   };
-  const binds = [
-    ...opts.listenNg.map((l, i) => ({
-      l,
-      ports: ngPorts,
-      what: 'ng',
-      ref: spawnNgUdp(system, ctx, threads, l.host, l.port, `ng-udp-${i}`),
-    })),
-    ...opts.listenTcpNg.map((l, i) => ({
-      l,
-      ports: tcpNgPorts,
-      what: 'tcp-ng',
-      ref: spawnNgTcp(system, ctx, threads, l.host, l.port, `ng-tcp-${i}`),
-    })),
-    ...(opts.listenCli ?? []).map((l, i) => ({
-      l,
-      ports: cliPorts,
-      what: 'cli',
-      ref: spawnCliListenerWith(system, ctx, cli, l.host, l.port, `cli-${i}`),
-    })),
-    ...(opts.listenHttp ?? []).map((l, i) => ({
-      l,
-      ports: httpPorts,
-      what: 'http',
-      ref: spawnHttpListenerWith(system, ctx, threads, cli, l.host, l.port, `http-${i}`),
-    })),
-    ...(opts.listenUdp ?? []).map((l, i) => ({
-      l,
-      ports: rtpproxyPorts,
-      what: 'udp',
-      ref: spawnRtpproxyListenerWith(system, ctx, legacy, l.host, l.port, `udp-${i}`),
-    })),
-    ...(opts.listenTcp ?? []).map((l, i) => ({
-      l,
-      ports: mediaproxyPorts,
-      what: 'tcp',
-      ref: spawnMediaproxyListenerWith(
-        system,
-        { ...ctx, now: () => Date.now() },
-        legacy,
-        l.host,
-        l.port,
-        `tcp-${i}`,
-      ),
-    })),
-  ];
-  for (const b of binds) {
-    listeners.push(b.ref);
-    const r = await bindListener(b.ref);
-    if (!r.ok) {
-      await stopAll();
-      throw new Error(`cannot listen on ${b.l.host}:${b.l.port} (${b.what}): ${r.error}`);
-    }
-    b.ports.push(r.port);
+  let bound: Awaited<ReturnType<typeof startListeners>>;
+  try {
+    bound = await startListeners(
+      system,
+      ctx,
+      surfaces,
+      {
+        ng: opts.listenNg,
+        'tcp-ng': opts.listenTcpNg,
+        cli: opts.listenCli ?? [],
+        http: opts.listenHttp ?? [],
+        udp: opts.listenUdp ?? [],
+        tcp: opts.listenTcp ?? [],
+      },
+      listeners,
+    );
+  } catch (e) {
+    await stopAll();
+    throw e;
   }
   return {
     threads,
     supervision,
-    ngPorts,
-    tcpNgPorts,
-    cliPorts,
-    httpPorts,
-    rtpproxyPorts,
-    mediaproxyPorts,
+    ngPorts: bound.ng,
+    tcpNgPorts: bound['tcp-ng'],
+    cliPorts: bound.cli,
+    httpPorts: bound.http,
+    rtpproxyPorts: bound.udp,
+    mediaproxyPorts: bound.tcp,
     get calls() {
       return threads.calls;
     },

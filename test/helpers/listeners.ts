@@ -2,24 +2,10 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect } from 'node:net';
-import { type Ref, start, stop } from 'nact';
-import type { CallRegistry } from '../../actors/calls/registry.ts';
-import type { DaemonContext } from '../../actors/context.ts';
-import type { NgDispatcher } from '../../actors/control/dispatcher.ts';
-import { bindListener, type ListenerMsg } from '../../actors/control/ng-udp.ts';
-import type { AnyRef } from '../../actors/runtime.ts';
+import { start, stop } from 'nact';
+import { bindListener } from '../../actors/control/ng-udp.ts';
+import { type ListenerKind, spawnListener } from '../../actors/control/surfaces.ts';
 import type { Daemon } from '../../actors/system.ts';
-
-/** The shape shared by spawnHttpListener, spawnCliListener, spawnRtpproxyListener and spawnMediaproxyListener. */
-export type ListenerSpawner = (
-  parent: AnyRef,
-  ctx: DaemonContext,
-  registry: CallRegistry,
-  dispatcher: NgDispatcher,
-  host: string,
-  port: number,
-  name: string,
-) => Ref<ListenerMsg>;
 
 export interface Listeners {
   /** The bound port of each listener, in the order given. */
@@ -27,11 +13,11 @@ export interface Listeners {
   stop(): void;
 }
 
-/** Spawns each `[spawner, name]` on 127.0.0.1 port 0 in an actor system of its own and binds it (asserted). */
-export async function listenersOn(daemon: Daemon, ...which: [ListenerSpawner, string][]): Promise<Listeners> {
+/** Spawns one listener of each kind on 127.0.0.1 port 0, over the daemon's own surfaces, and binds it (asserted). */
+export async function listenersOn(daemon: Daemon, ...kinds: ListenerKind[]): Promise<Listeners> {
   const system = start();
-  const refs = which.map(([spawnListener, name]) =>
-    spawnListener(system, daemon.ctx, daemon.registry, daemon.dispatcher, '127.0.0.1', 0, name),
+  const refs = kinds.map((kind) =>
+    spawnListener(kind, system, daemon.ctx, daemon.surfaces, '127.0.0.1', 0, 0),
   );
   const ports: number[] = [];
   for (const ref of refs) {

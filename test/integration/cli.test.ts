@@ -46,7 +46,7 @@ before(async () => {
   daemon = await testDaemon();
   ng = new NgClient('127.0.0.1', daemon.ngPorts[0] ?? 0);
   system = start();
-  cliRef = spawnCliListener(system, daemon.ctx, daemon.registry, daemon.dispatcher, '127.0.0.1', 0, 'cli-0');
+  cliRef = spawnCliListener(system, daemon.ctx, daemon.surfaces.cli, '127.0.0.1', 0, 'cli-0');
   const r = await bindListener(cliRef);
   assert.ok(r.ok);
   cliPort = r.port;

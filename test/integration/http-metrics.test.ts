@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { spawnHttpListener } from '../../actors/control/http.ts';
 import { mediaPort, sdpFor } from '../helpers/daemon.ts';
 import {
   type ExpositionFamily,
@@ -31,7 +30,7 @@ const live = useTestDaemon(
   {},
   {
     started: async ({ daemon }) => {
-      http = await listenersOn(daemon, [spawnHttpListener, 'http-0']);
+      http = await listenersOn(daemon, 'http');
       httpPort = http.ports[0] ?? 0;
     },
     stopping: () => http?.stop(),

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { spawnHttpListener } from '../../actors/control/http.ts';
 import type { Daemon } from '../../actors/system.ts';
 import { encodeWsFrame, WS_OPCODE } from '../../src/net/websocket.ts';
 import { testDaemon } from '../helpers/daemon.ts';
@@ -18,7 +17,7 @@ let port = 0;
 
 before(async () => {
   daemon = await testDaemon();
-  listeners = await listenersOn(daemon, [spawnHttpListener, 'http-0']);
+  listeners = await listenersOn(daemon, 'http');
   port = listeners.ports[0] ?? 0;
 });
 

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { spawnMediaproxyListener } from '../../actors/control/mediaproxy.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { testDaemon } from '../helpers/daemon.ts';
@@ -26,7 +25,7 @@ const line = (verb: string, callId: string, streams: string, info: string) =>
 
 before(async () => {
   daemon = await testDaemon();
-  listeners = await listenersOn(daemon, [spawnMediaproxyListener, 'tcp-0']);
+  listeners = await listenersOn(daemon, 'tcp');
   port = listeners.ports[0] ?? 0;
 });
 

@@ -44,15 +44,7 @@ before(async () => {
     ],
   });
   system = start();
-  ref = spawnRtpproxyListener(
-    system,
-    daemon.ctx,
-    daemon.registry,
-    daemon.dispatcher,
-    '127.0.0.1',
-    0,
-    'udp-0',
-  );
+  ref = spawnRtpproxyListener(system, daemon.ctx, daemon.surfaces.legacy, '127.0.0.1', 0, 'udp-0');
   const r = await bindListener(ref);
   assert.ok(r.ok);
   port = r.port;

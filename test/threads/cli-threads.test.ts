@@ -49,15 +49,7 @@ before(async () => {
   single = await testDaemon();
   ngSingle = new NgClient('127.0.0.1', single.ngPorts[0] ?? 0);
   singleSystem = start();
-  singleCliRef = spawnCliListener(
-    singleSystem,
-    single.ctx,
-    single.registry,
-    single.dispatcher,
-    '127.0.0.1',
-    0,
-    'cli-0',
-  );
+  singleCliRef = spawnCliListener(singleSystem, single.ctx, single.surfaces.cli, '127.0.0.1', 0, 'cli-0');
   const r = await bindListener(singleCliRef);
   assert.ok(r.ok);
   singleCliPort = r.port;

@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import type { DaemonSettings } from '../../actors/context.ts';
-import { spawnMediaproxyListener } from '../../actors/control/mediaproxy.ts';
-import { spawnRtpproxyListener } from '../../actors/control/rtpproxy.ts';
 import type { Daemon } from '../../actors/system.ts';
 import { liveSettingsOf } from '../../actors/threads/messages.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
@@ -194,11 +192,7 @@ const settings = (): DaemonSettings => loopbackSettings(PORT_MIN, PORT_MAX);
 
 before(async () => {
   single = await testDaemon();
-  singleListeners = await listenersOn(
-    single,
-    [spawnRtpproxyListener, 'udp-0'],
-    [spawnMediaproxyListener, 'tcp-0'],
-  );
+  singleListeners = await listenersOn(single, 'udp', 'tcp');
   const ports = singleListeners.ports;
   one = {
     rtpproxy: ports[0] ?? 0,
