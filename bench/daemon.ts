@@ -118,28 +118,40 @@ async function answersPing(ngPort: number): Promise<boolean> {
   }
 }
 
-/** Starts a daemon and waits until it answers an ng ping; throws with the reason if it cannot. */
-export async function startDaemon(
-  kind: ProxyKind,
-  options: DaemonOptions,
-  startTimeoutMs = 15000,
-): Promise<RunningDaemon> {
-  if (kind === 'ts') {
-    const reason = tsUnavailableReason();
-    if (reason) throw new Error(reason);
-  }
-  const ngPort = await freeUdpPort();
-  const { file, args } = commandFor(kind, ngPort, options);
-  const logFile = join(mkdtempSync(join(tmpdir(), `bench-${kind}-`)), 'daemon.log');
+/** How to start one daemon process (`startDaemon` here, `startNsDaemon` in ns-daemons.ts). */
+export interface LaunchSpec {
+  /** Names the daemon in errors and its log folder (`$TMPDIR/<logPrefix>-XXXXXX/daemon.log`). */
+  kind: string;
+  logPrefix: string;
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  ngPort: number;
+  startTimeoutMs: number;
+  /** After SIGTERM, how long before SIGKILL. */
+  killAfterMs: number;
+}
+
+/**
+ * Spawns a daemon with the highest open-files limit allowed (each call holds several sockets), its output in a
+ * log file, tracked so that it is killed however the bench ends, and waits until it answers an ng ping; throws
+ * with the reason (and the log's tail) if it exits or stays silent.
+ */
+export async function launchDaemon(spec: LaunchSpec): Promise<Omit<RunningDaemon, 'kind'>> {
+  const { kind, file, args, ngPort } = spec;
+  const logFile = join(mkdtempSync(join(tmpdir(), `${spec.logPrefix}-`)), 'daemon.log');
   const logFd = openSync(logFile, 'a');
-  // Each call holds several sockets: give the daemon the highest open-files limit allowed.
   const { hard } = fileLimit();
   const limited = Number.isFinite(hard) && existsSync('/usr/bin/prlimit');
+  const options = {
+    stdio: ['ignore', logFd, logFd] as ['ignore', number, number],
+    ...(spec.env ? { env: spec.env } : {}),
+    ...(spec.cwd ? { cwd: spec.cwd } : {}),
+  };
   const child = limited
-    ? spawn('/usr/bin/prlimit', [`--nofile=${hard}:${hard}`, '--', file, ...args], {
-        stdio: ['ignore', logFd, logFd],
-      })
-    : spawn(file, args, { stdio: ['ignore', logFd, logFd] });
+    ? spawn('/usr/bin/prlimit', [`--nofile=${hard}:${hard}`, '--', file, ...args], options)
+    : spawn(file, args, options);
   closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${file}`);
@@ -156,22 +168,46 @@ export async function startDaemon(
     if (exited === undefined) {
       const gone = new Promise<void>((done) => child.once('exit', () => done()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), spec.killAfterMs);
       await gone;
       clearTimeout(timer);
     }
     live.delete(pid);
   };
 
-  const deadline = Date.now() + startTimeoutMs;
+  const deadline = Date.now() + spec.startTimeoutMs;
   while (Date.now() < deadline) {
     if (exited !== undefined) {
       live.delete(pid);
       throw new Error(`${kind} ${exited} before answering ping: ${tail(logFile)}`);
     }
-    if (await answersPing(ngPort)) return { kind, pid, ngPort, logFile, stop };
+    if (await answersPing(ngPort)) return { pid, ngPort, logFile, stop };
     await new Promise((done) => setTimeout(done, 200));
   }
   await stop();
-  throw new Error(`${kind} did not answer ping within ${startTimeoutMs} ms: ${tail(logFile)}`);
+  throw new Error(`${kind} did not answer ping within ${spec.startTimeoutMs} ms: ${tail(logFile)}`);
+}
+
+/** Starts a daemon and waits until it answers an ng ping; throws with the reason if it cannot. */
+export async function startDaemon(
+  kind: ProxyKind,
+  options: DaemonOptions,
+  startTimeoutMs = 15000,
+): Promise<RunningDaemon> {
+  if (kind === 'ts') {
+    const reason = tsUnavailableReason();
+    if (reason) throw new Error(reason);
+  }
+  const ngPort = await freeUdpPort();
+  const { file, args } = commandFor(kind, ngPort, options);
+  const running = await launchDaemon({
+    kind,
+    logPrefix: `bench-${kind}`,
+    file,
+    args,
+    ngPort,
+    startTimeoutMs,
+    killAfterMs: 3000,
+  });
+  return { kind, ...running };
 }

@@ -3,13 +3,9 @@
  * there) with the same rtpengine options: two named interfaces, one per side of the proxy, and the kernel
  * table as the only difference. Every daemon started is killed by PID however the bench ends.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { freeUdpPort, repoRoot } from './daemon.ts';
-import { NgClient } from './ng-client.ts';
-import { fileLimit } from './proc-stats.ts';
+import { freeUdpPort, launchDaemon, repoRoot } from './daemon.ts';
 
 export type NsProxyKind = 'rtpengine' | 'ts-user' | 'ts-kernel';
 
@@ -25,23 +21,6 @@ export interface NsDaemon {
   logFile: string;
   stop(): Promise<void>;
 }
-
-const live = new Map<number, ChildProcess>();
-
-export function killDaemonsSync(): void {
-  for (const [pid, child] of live) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  live.clear();
-}
-
-process.on('exit', killDaemonsSync);
 
 /**
  * The built daemon (dist/) when it is at least as new as every source file, else the sources through tsx:
@@ -94,24 +73,6 @@ function argsFor(kind: NsProxyKind, ngPort: number, options: NsDaemonOptions): s
   ];
 }
 
-function tail(file: string, lines = 8): string {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function answersPing(ngPort: number): Promise<boolean> {
-  const client = await NgClient.open('127.0.0.1', ngPort, 300);
-  try {
-    const outcome = await client.request({ command: 'ping' });
-    return outcome.kind === 'reply' && outcome.reply.result === 'pong';
-  } finally {
-    client.close();
-  }
-}
-
 export async function startNsDaemon(
   kind: NsProxyKind,
   options: NsDaemonOptions,
@@ -127,48 +88,16 @@ export async function startNsDaemon(
           args: ['--max-semi-space-size=64', join(repoRoot, 'bin', 'rtpengine-ts.js'), ...daemonArgs],
           env: tsLaunchEnv().env,
         };
-  const logFile = join(mkdtempSync(join(tmpdir(), `bench-ns-${kind}-`)), 'daemon.log');
-  const logFd = openSync(logFile, 'a');
-  const { hard } = fileLimit();
-  const child =
-    Number.isFinite(hard) && existsSync('/usr/bin/prlimit')
-      ? spawn('/usr/bin/prlimit', [`--nofile=${hard}:${hard}`, '--', command.file, ...command.args], {
-          stdio: ['ignore', logFd, logFd],
-          env: command.env,
-          cwd: repoRoot,
-        })
-      : spawn(command.file, command.args, {
-          stdio: ['ignore', logFd, logFd],
-          env: command.env,
-          cwd: repoRoot,
-        });
-  closeSync(logFd);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn ${command.file}`);
-  live.set(pid, child);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exited with ${signal ?? `code ${code}`}`;
+  const running = await launchDaemon({
+    kind,
+    logPrefix: `bench-ns-${kind}`,
+    file: command.file,
+    args: command.args,
+    env: command.env,
+    cwd: repoRoot,
+    ngPort,
+    startTimeoutMs,
+    killAfterMs: 5000,
   });
-  const stop = async (): Promise<void> => {
-    if (exited === undefined) {
-      const gone = new Promise<void>((done) => child.once('exit', () => done()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
-    }
-    live.delete(pid);
-  };
-  const deadline = Date.now() + startTimeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      live.delete(pid);
-      throw new Error(`${kind} ${exited} before answering ping: ${tail(logFile)}`);
-    }
-    if (await answersPing(ngPort)) return { kind, pid, ngPort, logFile, stop };
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  await stop();
-  throw new Error(`${kind} did not answer ping within ${startTimeoutMs} ms: ${tail(logFile)}`);
+  return { kind, ...running };
 }
