@@ -101,6 +101,8 @@ export class CallThreads implements NgHandler {
   readonly share: Omit<ThreadShare, 'index'>;
   readonly #slots: ThreadSlot[] = [];
   readonly #pending = new Map<number, Pending>();
+  /** The shared port pools, read for the CLI's port usage. */
+  readonly #portsView: InterfacePorts;
   #nextId = 1;
   #stopping = false;
 
@@ -110,6 +112,11 @@ export class CallThreads implements NgHandler {
       if (!ports.has(i.name))
         ports.set(i.name, sharedPortBuffer(opts.settings.portMin, opts.settings.portMax));
     this.share = { ports, sessions: new Int32Array(new SharedArrayBuffer(4 * opts.count)) };
+    // owner 1 only marks pairs this view would claim, and it claims none: it reads the shared counts
+    this.#portsView = new InterfacePorts(opts.settings.portMin, opts.settings.portMax, {
+      buffers: ports,
+      owner: 1,
+    });
   }
 
   static async start(opts: CallThreadsOptions): Promise<CallThreads> {
@@ -385,9 +392,7 @@ export class CallThreads implements NgHandler {
 
   /** Port pairs in use on one interface: read straight from the pool the threads share. */
   portUsage(interfaceName: string): PortUsage {
-    const { portMin, portMax } = this.opts.settings;
-    // owner 1 only marks pairs this view would claim, and it claims none: it reads the shared counts
-    return new InterfacePorts(portMin, portMax, { buffers: this.share.ports, owner: 1 }).usage(interfaceName);
+    return this.#portsView.usage(interfaceName);
   }
 
   /**
