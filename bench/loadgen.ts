@@ -61,7 +61,11 @@ export class Loadgen {
   private closed = false;
   private stderr = '';
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+  /** `label` names the generator in errors. */
+  protected constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly label = 'loadgen',
+  ) {
     this.lines = createInterface({ input: child.stdout });
     this.lines.on('line', (line) => this.deliver(line));
     this.lines.on('close', () => {
@@ -91,13 +95,13 @@ export class Loadgen {
     }
   }
 
-  private nextLine(): Promise<string> {
+  protected nextLine(): Promise<string> {
     const queued = this.queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.closed) return Promise.reject(new Error(`loadgen ended: ${this.stderr.trim()}`));
+    if (this.closed) return Promise.reject(new Error(`${this.label} ended: ${this.stderr.trim()}`));
     return new Promise((resolve, reject) => {
       this.waiting = (line) =>
-        line === undefined ? reject(new Error(`loadgen ended: ${this.stderr.trim()}`)) : resolve(line);
+        line === undefined ? reject(new Error(`${this.label} ended: ${this.stderr.trim()}`)) : resolve(line);
     });
   }
 
@@ -107,7 +111,7 @@ export class Loadgen {
     const line = await this.nextLine();
     const [word, ...ports] = line.split(' ');
     if (word !== 'ports' || ports.length !== count)
-      throw new Error(`unexpected loadgen reply: ${line.slice(0, 80)}`);
+      throw new Error(`unexpected ${this.label} reply: ${line.slice(0, 80)}`);
     return ports.map(Number);
   }
 
@@ -119,7 +123,7 @@ export class Loadgen {
    * Runs the plan; `onPhase` is called when the measured window starts ("measure") and when
    * sending stops ("drain"), so the caller can sample the daemon's CPU over exactly that window.
    */
-  async run(plan: RunPlan, onPhase: (phase: 'measure' | 'drain') => void): Promise<LoadgenResult> {
+  async run(plan: RunPlan, onPhase: (phase: 'measure' | 'drain') => void = () => {}): Promise<LoadgenResult> {
     this.child.stdin.write(
       `run ${plan.packetsPerSecond} ${plan.payloadBytes} ${plan.warmupMs} ${plan.measureMs} ${plan.drainMs}\n`,
     );
@@ -128,7 +132,7 @@ export class Loadgen {
       if (line === 'phase measure') onPhase('measure');
       else if (line === 'phase drain') onPhase('drain');
       else if (line.startsWith('{')) return JSON.parse(line) as LoadgenResult;
-      else throw new Error(`unexpected loadgen output: ${line.slice(0, 80)}`);
+      else throw new Error(`unexpected ${this.label} output: ${line.slice(0, 80)}`);
     }
   }
 

@@ -168,8 +168,8 @@ export async function openGenerators(
   calls: number,
 ): Promise<{ gens: [NsLoadgen, NsLoadgen]; callerPorts: number[]; calleePorts: number[] }> {
   const gens: [NsLoadgen, NsLoadgen] = [
-    NsLoadgen.start(topo.caller, topo.callerAddress),
-    NsLoadgen.start(topo.callee, topo.calleeAddress),
+    NsLoadgen.startIn(topo.caller, topo.callerAddress),
+    NsLoadgen.startIn(topo.callee, topo.calleeAddress),
   ];
   try {
     const [callerPorts, calleePorts] = await Promise.all([gens[0].open(calls), gens[1].open(calls)]);
