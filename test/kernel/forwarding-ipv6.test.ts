@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KernelStreamCounters, KernelStreamPair } from '../../kernel/table.ts';
-import { Agent, namespaceSkipReason, type Topology } from './helpers/netns.ts';
-import { createIpv6Topology } from './helpers/netns-ipv6.ts';
+import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
 
 const skip = namespaceSkipReason();
 
@@ -55,7 +54,7 @@ describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? fals
   const toProxyCalleeSide = () => ({ address: topo.proxyCalleeSide, port: 30002 });
 
   before(async () => {
-    topo = createIpv6Topology('6');
+    topo = createTopology('6', 'IP6');
     caller = new Agent(topo.caller);
     proxy = new Agent(topo.proxy);
     callee = new Agent(topo.callee);

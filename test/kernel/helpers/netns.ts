@@ -87,7 +87,31 @@ function ip(args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function createTopology(tag: string): Topology {
+/** The addresses of each family: the same /24 (IPv4) or /64 (IPv6) subnets on each side of the proxy. */
+const ADDRESSES = {
+  IP4: {
+    caller: '10.77.1.2',
+    proxyCaller: '10.77.1.1',
+    proxyCallee: '10.77.2.1',
+    callee: '10.77.2.2',
+    prefix: 24,
+  },
+  IP6: {
+    caller: 'fd00:77:1::2',
+    proxyCaller: 'fd00:77:1::1',
+    proxyCallee: 'fd00:77:2::1',
+    callee: 'fd00:77:2::2',
+    prefix: 64,
+  },
+} as const;
+
+/**
+ * Builds caller - proxy - callee in three namespaces, addressed in one family. IPv6 addresses are added with
+ * `nodad` so they are usable at once (duplicate address detection would hold them "tentative" for about a
+ * second). The proxy forwards that family. Everything made here is removed by `destroy()`.
+ */
+export function createTopology(tag: string, family: 'IP4' | 'IP6' = 'IP4'): Topology {
+  const a = ADDRESSES[family];
   const p = `k${tag}${process.pid % 100000}`;
   const caller = `${p}c`;
   const proxy = `${p}p`;
@@ -96,10 +120,10 @@ export function createTopology(tag: string): Topology {
     caller,
     proxy,
     callee,
-    callerAddress: '10.77.1.2',
-    proxyCallerSide: '10.77.1.1',
-    proxyCalleeSide: '10.77.2.1',
-    calleeAddress: '10.77.2.2',
+    callerAddress: a.caller,
+    proxyCallerSide: a.proxyCaller,
+    proxyCalleeSide: a.proxyCallee,
+    calleeAddress: a.callee,
     inProxy: (cmd) => execFileSync('ip', ['netns', 'exec', proxy, ...cmd]).toString(),
     destroy() {
       // Deleting a namespace deletes its veth ends, its tables and its sysctls.
@@ -117,17 +141,26 @@ export function createTopology(tag: string): Topology {
     ip(['link', 'add', `${p}a`, 'netns', caller, 'type', 'veth', 'peer', 'name', `${p}b`, 'netns', proxy]);
     ip(['link', 'add', `${p}x`, 'netns', proxy, 'type', 'veth', 'peer', 'name', `${p}y`, 'netns', callee]);
     const setup: [string, string, string][] = [
-      [caller, `${p}a`, '10.77.1.2/24'],
-      [proxy, `${p}b`, '10.77.1.1/24'],
-      [proxy, `${p}x`, '10.77.2.1/24'],
-      [callee, `${p}y`, '10.77.2.2/24'],
+      [caller, `${p}a`, a.caller],
+      [proxy, `${p}b`, a.proxyCaller],
+      [proxy, `${p}x`, a.proxyCallee],
+      [callee, `${p}y`, a.callee],
     ];
-    for (const [ns, dev, cidr] of setup) {
-      ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev]);
+    for (const [ns, dev, address] of setup) {
+      const cidr = `${address}/${a.prefix}`;
+      ip(
+        family === 'IP6'
+          ? ['-n', ns, '-6', 'addr', 'add', cidr, 'dev', dev, 'nodad']
+          : ['-n', ns, 'addr', 'add', cidr, 'dev', dev],
+      );
       ip(['-n', ns, 'link', 'set', dev, 'up']);
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    t.inProxy(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    t.inProxy([
+      'sysctl',
+      '-qw',
+      family === 'IP6' ? 'net.ipv6.conf.all.forwarding=1' : 'net.ipv4.ip_forward=1',
+    ]);
   } catch (e) {
     t.destroy();
     throw e;
