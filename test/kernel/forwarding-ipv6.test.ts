@@ -7,26 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KernelStreamCounters, KernelStreamPair } from '../../kernel/table.ts';
-import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
+import { Agent, createTopology, namespaceSkipReason, type Received, type Topology } from './helpers/netns.ts';
 
 const skip = namespaceSkipReason();
 
-interface Received {
-  packets: number;
-  lastFrom: string | null;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until the socket has received `packets` datagrams (or 3 s), then returns what it has. */
-async function waitFor(agent: Agent, name: string, packets: number): Promise<Received> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const r = await agent.call<Received>('received', { name });
-    if (r.packets >= packets || Date.now() > deadline) return r;
-    await sleep(20);
-  }
-}
 
 describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? false }, () => {
   let topo: Topology;
@@ -73,7 +58,7 @@ describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? fals
 
   test('before install, IPv6 packets to our port reach the proxy socket, not the callee', async () => {
     await caller.call('send', { name: 'a', to: toProxyCallerSide(), count: 5 });
-    const la = await waitFor(proxy, 'la', 5);
+    const la = await proxy.received('la', 5);
     assert.equal(la.packets, 5);
     assert.equal(la.lastFrom, `${topo.callerAddress}:5000`);
     assert.equal((await callee.call<Received>('received', { name: 'b' })).packets, 0);
@@ -83,7 +68,7 @@ describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? fals
     assert.deepEqual(await proxy.call('kernel-install', { pair: pair() }), { ok: true });
     const laBefore = (await proxy.call<Received>('received', { name: 'la' })).packets;
     await caller.call('send', { name: 'a', to: toProxyCallerSide(), count: 50 });
-    const b = await waitFor(callee, 'b', 50);
+    const b = await callee.received('b', 50);
     assert.equal(b.packets, 50);
     assert.equal(
       b.lastFrom,
@@ -91,7 +76,7 @@ describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? fals
       'the callee sees our callee-side port as source',
     );
     await callee.call('send', { name: 'b', to: toProxyCalleeSide(), count: 40 });
-    const a = await waitFor(caller, 'a', 40);
+    const a = await caller.received('a', 40);
     assert.equal(a.packets, 40);
     assert.equal(
       a.lastFrom,
@@ -120,10 +105,10 @@ describe('kernel forwarding of IPv6 in network namespaces', { skip: skip ?? fals
     const aBefore = (await caller.call<Received>('received', { name: 'a' })).packets;
     await caller.call('send', { name: 'a', to: toProxyCallerSide(), count: 5 });
     await callee.call('send', { name: 'b', to: toProxyCalleeSide(), count: 4 });
-    const la = await waitFor(proxy, 'la', laBefore + 5);
+    const la = await proxy.received('la', laBefore + 5);
     assert.equal(la.packets, laBefore + 5);
     assert.equal(la.lastFrom, `${topo.callerAddress}:5000`);
-    const lb = await waitFor(proxy, 'lb', 4);
+    const lb = await proxy.received('lb', 4);
     assert.equal(lb.packets, 4);
     assert.equal(lb.lastFrom, `${topo.calleeAddress}:6000`);
     assert.equal((await callee.call<Received>('received', { name: 'b' })).packets, bBefore);

@@ -6,26 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KernelStreamCounters, KernelStreamPair } from '../../kernel/table.ts';
-import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
+import { Agent, createTopology, namespaceSkipReason, type Received, type Topology } from './helpers/netns.ts';
 
 const skip = namespaceSkipReason();
 
-interface Received {
-  packets: number;
-  lastFrom: string | null;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until the socket has received `packets` datagrams (or 3 s), then returns what it has. */
-async function waitFor(agent: Agent, name: string, packets: number): Promise<Received> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const r = await agent.call<Received>('received', { name });
-    if (r.packets >= packets || Date.now() > deadline) return r;
-    await sleep(20);
-  }
-}
 
 describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () => {
   let topo: Topology;
@@ -90,12 +75,12 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
 
   test('before install, packets to our port reach the proxy socket, and the proxy relays in userspace (conntrack sees both)', async () => {
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 5 });
-    const la = await waitFor(proxy, 'la', 5);
+    const la = await proxy.received('la', 5);
     assert.equal(la.packets, 5);
     assert.equal(la.lastFrom, `${topo.callerAddress}:5000`);
     // What the userspace relay does: send from our callee-side port, leaving a conntrack entry behind.
     await proxy.call('send', { name: 'lb', to: { address: topo.calleeAddress, port: 6000 }, count: 3 });
-    assert.equal((await waitFor(callee, 'b', 3)).packets, 3);
+    assert.equal((await callee.received('b', 3)).packets, 3);
   });
 
   test('after install, RTP goes caller -> callee and back through the kernel; proxy sockets see nothing; counters count it', async () => {
@@ -103,7 +88,7 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
     assert.deepEqual(r, { ok: true });
     const laBefore = (await proxy.call<Received>('received', { name: 'la' })).packets;
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 50 });
-    const b = await waitFor(callee, 'b', 53);
+    const b = await callee.received('b', 53);
     assert.equal(b.packets, 53);
     assert.equal(
       b.lastFrom,
@@ -111,7 +96,7 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
       'the callee sees our callee-side port as source',
     );
     await callee.call('send', { name: 'b', to: { address: topo.proxyCalleeSide, port: 30002 }, count: 40 });
-    const a = await waitFor(caller, 'a', 40);
+    const a = await caller.received('a', 40);
     assert.equal(a.packets, 40);
     assert.equal(
       a.lastFrom,
@@ -136,7 +121,7 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
       to: { address: topo.proxyCallerSide, port: 30000 },
       count: 3,
     });
-    const la = await waitFor(proxy, 'la', laBefore + 3);
+    const la = await proxy.received('la', laBefore + 3);
     assert.equal(la.packets, laBefore + 3);
     assert.equal(la.lastFrom, `${topo.callerAddress}:5002`);
     assert.equal((await callee.call<Received>('received', { name: 'b' })).packets, bBefore);
@@ -148,8 +133,8 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
     const bBefore = (await callee.call<Received>('received', { name: 'b' })).packets;
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 5 });
     await callee.call('send', { name: 'b', to: { address: topo.proxyCalleeSide, port: 30002 }, count: 4 });
-    assert.equal((await waitFor(proxy, 'la', laBefore + 5)).packets, laBefore + 5);
-    assert.equal((await waitFor(proxy, 'lb', 4)).packets, 4);
+    assert.equal((await proxy.received('la', laBefore + 5)).packets, laBefore + 5);
+    assert.equal((await proxy.received('lb', 4)).packets, 4);
     assert.equal((await callee.call<Received>('received', { name: 'b' })).packets, bBefore);
     const counters = await proxy.call<Record<string, KernelStreamCounters>>('kernel-counters');
     assert.deepEqual(Object.keys(counters), []);
@@ -162,7 +147,7 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
     assert.deepEqual(r, { ok: true });
     const bBefore = (await callee.call<Received>('received', { name: 'b' })).packets;
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 20 });
-    const b2 = await waitFor(callee, 'b2', 20);
+    const b2 = await callee.received('b2', 20);
     assert.equal(b2.packets, 20);
     assert.equal(b2.lastFrom, `${topo.proxyCalleeSide}:30002`);
     assert.equal((await callee.call<Received>('received', { name: 'b' })).packets, bBefore);
@@ -195,8 +180,8 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
     const bBefore = (await callee.call<Received>('received', { name: 'b' })).packets;
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 10 });
     await caller.call('send', { name: 'a10', to: { address: topo.proxyCallerSide, port: 31000 }, count: 7 });
-    const b = await waitFor(callee, 'b', bBefore + 10);
-    const b10 = await waitFor(callee, 'b10', 7);
+    const b = await callee.received('b', bBefore + 10);
+    const b10 = await callee.received('b10', 7);
     assert.equal(b.packets, bBefore + 10);
     assert.equal(b.lastFrom, `${topo.proxyCalleeSide}:30002`);
     assert.equal(b10.packets, 7);
@@ -207,7 +192,7 @@ describe('kernel forwarding in network namespaces', { skip: skip ?? false }, () 
     assert.doesNotMatch(tables, /rtpengine_ts_1/);
     assert.match(tables, /rtpengine_ts_0/);
     await caller.call('send', { name: 'a', to: { address: topo.proxyCallerSide, port: 30000 }, count: 5 });
-    assert.equal((await waitFor(callee, 'b', bBefore + 15)).packets, bBefore + 15);
+    assert.equal((await callee.received('b', bBefore + 15)).packets, bBefore + 15);
     const counters = await proxy.call<Record<string, KernelStreamCounters>>('kernel-counters');
     assert.equal(counters['call-1/caller/rtp']?.packets, 15);
   });

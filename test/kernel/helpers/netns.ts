@@ -19,6 +19,12 @@ export function namespaceSkipReason(): string | null {
   return null;
 }
 
+/** What an agent's socket has received: how many datagrams, and from where the last one came. */
+export interface Received {
+  packets: number;
+  lastFrom: string | null;
+}
+
 export class Agent {
   readonly #child: ChildProcess;
   #next = 1;
@@ -48,6 +54,16 @@ export class Agent {
       for (const w of this.#waiting.values()) w.reject(new Error('agent exited'));
       this.#waiting.clear();
     });
+  }
+
+  /** Waits until the agent's socket `name` has received `packets` datagrams (or 3 s), then says what it has. */
+  async received(name: string, packets: number): Promise<Received> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const r = await this.call<Received>('received', { name });
+      if (r.packets >= packets || Date.now() > deadline) return r;
+      await new Promise((done) => setTimeout(done, 20));
+    }
   }
 
   call<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
