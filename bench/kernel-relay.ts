@@ -13,17 +13,17 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTopology, namespaceSkipReason } from '../test/kernel/helpers/netns.ts';
+import { deleteCalls } from './call-setup.ts';
 import { repoRoot } from './daemon.ts';
 import { NgClient } from './ng-client.ts';
 import { type NsDaemon, type NsProxyKind, startNsDaemon, tsLaunchEnv } from './ns-daemons.ts';
 import {
-  deleteCalls,
   mediaInKernel,
   type NsStepResult,
   type NsTopology,
   openGenerators,
   runNsStep,
-  setUpCalls,
+  setUpNsCalls,
 } from './ns-measure.ts';
 import { fileLimit } from './proc-stats.ts';
 import type { RelayTiming } from './relay.ts';
@@ -291,7 +291,7 @@ async function churn(topo: NsTopology, plan: Plan): Promise<Churn> {
       const [callerGen, calleeGen] = gens;
       try {
         const t0 = performance.now();
-        const setup = await setUpCalls(
+        const setup = await setUpNsCalls(
           client,
           topo,
           callerPorts,

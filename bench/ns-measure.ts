@@ -6,17 +6,9 @@
  * generators and of the kernel's packet processing (irq + softirq) over the measured window.
  */
 import { readFileSync } from 'node:fs';
-import {
-  announcedAddress,
-  announcedPort,
-  answerRequest,
-  type CallIds,
-  deleteRequest,
-  type Endpoint,
-  newCallIds,
-  offerRequest,
-} from './call-shapes.ts';
-import { failureReason, isOk, type NgClient, type NgDict } from './ng-client.ts';
+import { type CallLeg, type CallSetup, deleteCalls, setUpCalls } from './call-setup.ts';
+import type { Endpoint } from './call-shapes.ts';
+import { isOk, type NgClient, type NgDict } from './ng-client.ts';
 import type { NsDaemon } from './ns-daemons.ts';
 import { mergedPercentile, NsLoadgen, type SideResult } from './ns-loadgen.ts';
 import { cpuSeconds } from './proc-stats.ts';
@@ -80,77 +72,23 @@ export interface NsStepResult {
   sides: SideResult[];
 }
 
-interface Leg {
-  ids: CallIds;
-  caller: Endpoint;
-}
-
-/** Offer + answer for `calls` calls, 32 in flight; returns the legs and the proxy's ports per call. */
-export async function setUpCalls(
+/**
+ * Offer + answer for one call per generator port pair, with the topology's addresses and each offer sending the
+ * caller's side out of interface `caller` and the callee's out of `callee`.
+ */
+export function setUpNsCalls(
   client: NgClient,
   topo: NsTopology,
   callerPorts: number[],
   calleePorts: number[],
   run: string,
   onCall: (index: number, toCaller: Endpoint, toCallee: Endpoint) => void,
-): Promise<{ legs: Leg[]; failures: number; reason?: string; lastAnswerAt: number }> {
-  const legs: Leg[] = [];
-  let failures = 0;
-  let reason: string | undefined;
-  let lastAnswerAt = 0;
-  let next = 0;
-  const calls = callerPorts.length;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < calls) {
-        const index = next++;
-        const caller = { address: topo.callerAddress, port: callerPorts[index] as number };
-        const callee = { address: topo.calleeAddress, port: calleePorts[index] as number };
-        const ids = newCallIds(run);
-        const offerMessage: NgDict = { ...offerRequest(ids, caller), direction: ['caller', 'callee'] };
-        const offer = await client.request(offerMessage);
-        const answer = isOk(offer) ? await client.request(answerRequest(ids, callee)) : offer;
-        lastAnswerAt = performance.now();
-        legs.push({ ids, caller });
-        if (!isOk(offer) || !isOk(answer)) {
-          failures++;
-          reason ??= failureReason(isOk(offer) ? answer : offer);
-          continue;
-        }
-        const toCallee = {
-          address: announcedAddress(String(offer.reply.sdp)),
-          port: announcedPort(String(offer.reply.sdp)),
-        };
-        const toCaller = {
-          address: announcedAddress(String(answer.reply.sdp)),
-          port: announcedPort(String(answer.reply.sdp)),
-        };
-        if (!toCallee.address || !toCallee.port || !toCaller.address || !toCaller.port) {
-          failures++;
-          reason ??= 'no media address in rewritten SDP';
-          continue;
-        }
-        onCall(
-          index,
-          { address: toCaller.address, port: toCaller.port },
-          { address: toCallee.address, port: toCallee.port },
-        );
-      }
-    }),
-  );
-  return { legs, failures, ...(reason === undefined ? {} : { reason }), lastAnswerAt };
-}
-
-export async function deleteCalls(client: NgClient, legs: Leg[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < legs.length) {
-        const leg = legs[next++] as Leg;
-        await client.request({ ...deleteRequest(leg.ids, leg.caller), 'delete-delay': 0 });
-      }
-    }),
-  );
+): Promise<CallSetup> {
+  const ends = callerPorts.map((port, i) => ({
+    caller: { address: topo.callerAddress, port },
+    callee: { address: topo.calleeAddress, port: calleePorts[i] as number },
+  }));
+  return setUpCalls(client, ends, run, onCall, { direction: ['caller', 'callee'] });
 }
 
 /** statistics → statistics.currentstatistics.media_kernel (RTP medias in the kernel: two per call). */
@@ -190,12 +128,12 @@ export async function runNsStep(
 ): Promise<NsStepResult> {
   const { gens, callerPorts, calleePorts } = await openGenerators(topo, calls);
   const [callerGen, calleeGen] = gens;
-  let legs: Leg[] = [];
+  let legs: CallLeg[] = [];
   try {
     let setupFailures = 0;
     let setupFailureReason: string | undefined;
     if (daemon) {
-      const setup = await setUpCalls(
+      const setup = await setUpNsCalls(
         daemon.client,
         topo,
         callerPorts,

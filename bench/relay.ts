@@ -3,18 +3,10 @@
  * sockets, RTP sent from both ends of every call to the ports the proxy announced, and what the
  * proxy forwards measured for loss and one-way latency, with the daemon's CPU over the window.
  */
-import {
-  announcedAddress,
-  announcedPort,
-  answerRequest,
-  deleteRequest,
-  type Endpoint,
-  newCallIds,
-  offerRequest,
-} from './call-shapes.ts';
+import { type CallLeg, deleteCalls, setUpCalls } from './call-setup.ts';
 import type { RunningDaemon } from './daemon.ts';
 import { Loadgen, type LoadgenResult } from './loadgen.ts';
-import { failureReason, isOk, NgClient } from './ng-client.ts';
+import { NgClient } from './ng-client.ts';
 import { cpuSeconds } from './proc-stats.ts';
 
 /** G.711 at 20 ms packetisation: 160 bytes of PCMU per packet, 50 packets/s each way. */
@@ -47,11 +39,6 @@ export interface RelayStepResult {
 
 export const cores = (await import('node:os')).availableParallelism();
 
-interface CallLeg {
-  ids: ReturnType<typeof newCallIds>;
-  caller: Endpoint;
-}
-
 /** Runs one relay measurement with `calls` concurrent calls, then deletes them. */
 export async function runRelayStep(
   daemon: RunningDaemon,
@@ -66,41 +53,17 @@ export async function runRelayStep(
   let setupFailureReason: string | undefined;
   try {
     const ports = await loadgen.open(calls * 2);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < calls) {
-          const index = next++;
-          const caller: Endpoint = { address: '127.0.0.1', port: ports[index * 2] as number };
-          const callee: Endpoint = { address: '127.0.0.1', port: ports[index * 2 + 1] as number };
-          const ids = newCallIds(run);
-          const offer = await client.request(offerRequest(ids, caller));
-          const answer = isOk(offer) ? await client.request(answerRequest(ids, callee)) : offer;
-          legs.push({ ids, caller });
-          if (!isOk(offer) || !isOk(answer)) {
-            setupFailures++;
-            setupFailureReason ??= failureReason(isOk(offer) ? answer : offer);
-            continue;
-          }
-          // The offer's rewritten SDP is what the callee sends to; the answer's is what the caller sends to.
-          const toCallee = {
-            address: announcedAddress(String(offer.reply.sdp)),
-            port: announcedPort(String(offer.reply.sdp)),
-          };
-          const toCaller = {
-            address: announcedAddress(String(answer.reply.sdp)),
-            port: announcedPort(String(answer.reply.sdp)),
-          };
-          if (!toCallee.address || !toCallee.port || !toCaller.address || !toCaller.port) {
-            setupFailures++;
-            setupFailureReason ??= 'no media address in rewritten SDP';
-            continue;
-          }
-          loadgen.setPeer(index * 2, toCaller.address, toCaller.port);
-          loadgen.setPeer(index * 2 + 1, toCallee.address, toCallee.port);
-        }
-      }),
-    );
+    const ends = Array.from({ length: calls }, (_, i) => ({
+      caller: { address: '127.0.0.1', port: ports[i * 2] as number },
+      callee: { address: '127.0.0.1', port: ports[i * 2 + 1] as number },
+    }));
+    const setup = await setUpCalls(client, ends, run, (index, toCaller, toCallee) => {
+      loadgen.setPeer(index * 2, toCaller.address, toCaller.port);
+      loadgen.setPeer(index * 2 + 1, toCallee.address, toCallee.port);
+    });
+    legs.push(...setup.legs);
+    setupFailures = setup.failures;
+    setupFailureReason = setup.reason;
 
     let cpuAtMeasure = 0;
     let cpuAtDrain = 0;
@@ -135,7 +98,7 @@ export async function runRelayStep(
     };
   } finally {
     loadgen.kill();
-    await Promise.all(legs.map((leg) => client.request(deleteRequest(leg.ids, leg.caller))));
+    await deleteCalls(client, legs);
     client.close();
   }
 }
