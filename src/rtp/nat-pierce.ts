@@ -44,8 +44,3 @@ export function startPiercing(s: PacketStream): void {
     timer.unref();
   }
 }
-
-/** How many streams pierce now (for tests). */
-export function piercingCount(): number {
-  return piercing.size;
-}
