@@ -127,8 +127,10 @@ export class CookieCache {
     // Node's 8 KiB pool (keeping thousands of slices would keep thousands of slabs alive), and a string would
     // sit on the heap, where every young-generation collection copies it again until it is promoted (the
     // cache is nothing but survivors: a third of a setup's GC time when replies were strings).
-    const reply = Buffer.allocUnsafeSlow(replyBytes.length);
-    replyBytes.copy(reply);
+    // A reply that already owns exactly its memory (encodeNgReply's bencode replies do) is kept as it is.
+    const ownsItsMemory = replyBytes.byteOffset === 0 && replyBytes.buffer.byteLength === replyBytes.length;
+    const reply = ownsItsMemory ? replyBytes : Buffer.allocUnsafeSlow(replyBytes.length);
+    if (!ownsItsMemory) replyBytes.copy(reply);
     const previousCopy = this.#current.get(cookie);
     if (previousCopy !== undefined) this.#currentBytes -= entryBytes(cookie, previousCopy);
     this.#current.set(cookie, reply);

@@ -1,4 +1,4 @@
-import { BencodeError, decodeBencode, encodeBencode } from './bencode.ts';
+import { BencodeError, decodeBencode, encodeBencodeAfter } from './bencode.ts';
 import type { NgDict, NgEncoding, NgValue } from './types.ts';
 
 /**
@@ -121,7 +121,8 @@ function isDict(v: NgValue): v is NgDict {
 
 /** Encodes a reply in the request's encoding, echoing the cookie byte for byte. */
 export function encodeNgReply(cookie: string, encoding: NgEncoding, reply: NgDict): Buffer {
+  if (encoding === 'bencode') return encodeBencodeAfter(`${cookie} `, reply);
   const head = Buffer.from(`${cookie} `, 'latin1');
-  const body = encoding === 'bencode' ? encodeBencode(reply) : Buffer.from(JSON.stringify(reply), 'utf8');
+  const body = Buffer.from(JSON.stringify(reply), 'utf8');
   return Buffer.concat([head, body], head.length + body.length);
 }

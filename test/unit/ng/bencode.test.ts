@@ -5,7 +5,13 @@ import { describe, test } from 'node:test';
 // @ts-expect-error bencode 4 ships no type declarations; it is used only as the differential oracle here.
 import bencodeUntyped from 'bencode';
 import fc from 'fast-check';
-import { BencodeError, decodeBencode, encodeBencode, MAX_BENCODE_DEPTH } from '../../../src/ng/bencode.ts';
+import {
+  BencodeError,
+  decodeBencode,
+  encodeBencode,
+  encodeBencodeAfter,
+  MAX_BENCODE_DEPTH,
+} from '../../../src/ng/bencode.ts';
 import type { NgDict, NgValue } from '../../../src/ng/types.ts';
 
 /** The oracle, typed as it is used here: strings as byte arrays, sorted keys on encode. */
@@ -228,6 +234,23 @@ describe('bencode codec', () => {
     assert.equal(encodeBencode(-0.5).toString(), 'i0e');
     assert.equal(encodeBencode(1e21).toString(), 'i1000000000000000000000e');
     assert.throws(() => encodeBencode(Number.NaN), BencodeError);
+    // long strings take the native writers: the same rules hold
+    const long = 'é€'.repeat(40);
+    assert.equal(
+      encodeBencode(long).toString('latin1'),
+      `200:${Buffer.from(long, 'utf8').toString('latin1')}`,
+    );
+    assert.equal(encodeBencode('é'.repeat(60)).toString('latin1'), `60:${'é'.repeat(60)}`);
+  });
+
+  test('a framed reply is the prefix then the value, in memory of its own that a cache can keep', () => {
+    const reply = encodeBencodeAfter('5323_1 ', dict([['result', 'pong']]));
+    assert.equal(reply.toString('latin1'), '5323_1 d6:result4:ponge');
+    assert.equal(reply.byteOffset, 0);
+    assert.equal(reply.buffer.byteLength, reply.length, 'not a slice of a shared pool');
+    const second = encodeBencodeAfter('x ', 'y');
+    assert.equal(reply.toString('latin1'), '5323_1 d6:result4:ponge', 'a later encoding leaves it alone');
+    assert.equal(second.toString(), 'x 1:y');
   });
 
   test('random bytes never throw anything but BencodeError', () => {
