@@ -12,6 +12,7 @@ import type { DtmfLogDest } from '../src/rtp/dtmf-log.ts';
 import type { Counters } from '../src/stats/counters.ts';
 import type { PortMsg } from './messages.ts';
 import type { KernelTableHandle } from './singletons/kernel-table.ts';
+import type { InterfacePorts } from './singletons/port-allocator.ts';
 import type { XmlrpcFormat } from './singletons/teardown-callback.ts';
 
 /** The daemon's settings that calls read; timeouts stay mutable as rtpengine's CLI can change them at run time. */
@@ -51,7 +52,10 @@ export interface DaemonContext {
   log: Logger;
   supervision: SupervisionLog;
   counters: Counters;
+  /** The port allocator singleton, for questions about the ranges (usage). */
   ports: Ref<PortMsg>;
+  /** The allocator's pools: a media takes and gives back its pair here, not through the mailbox (see port-allocator.ts). */
+  portPairs: InterfacePorts;
   /** Unix milliseconds; injectable so timeouts are testable without waiting. */
   now: () => number;
   /** The machine's load now, when a load limit is set (see singletons/load-monitor.ts). */

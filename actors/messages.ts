@@ -2,7 +2,7 @@
  * Every message the actors exchange, as discriminated unions. Replies travel as callbacks inside the message
  * (see runtime.ts: `ask`).
  */
-import type { CallEndReason, CallMedia } from '../src/call/model.ts';
+import type { CallEndReason } from '../src/call/model.ts';
 import type { InterfaceSpec } from '../src/call/negotiate.ts';
 import type { MediaControlRequest } from '../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, OfferRequest, QueryRequest } from '../src/ng/request.ts';
@@ -27,11 +27,10 @@ export type CallMsg =
   /** Test and operator hook: makes the call actor fail, to exercise supervision. */
   | { kind: 'fault'; where: 'call' | 'media'; error: string };
 
-/** `fresh`: the media must move to a new port pair even when it is bound (its old pair is released). */
-export type MonologueMsg =
-  | { kind: 'open-media'; media: CallMedia; local: InterfaceSpec; fresh: boolean; reply: Reply<OpenResult> }
-  | { kind: 'fault-media'; error: string };
+/** A monologue actor only supervises its media actors: socket work goes to them directly (see call.ts). */
+export type MonologueMsg = { kind: 'fault-media'; error: string };
 
+/** `fresh`: the media must move to a new port pair even when it is bound (its old pair is released). */
 export type MediaMsg =
   | { kind: 'open'; local: InterfaceSpec; fresh: boolean; reply: Reply<OpenResult> }
   | { kind: 'fault'; error: string };
@@ -49,7 +48,5 @@ export interface PortUsage {
  * `--interface=NAME/IP`): rtpengine hands out the same port numbers on two interfaces.
  */
 export type PortMsg =
-  | { kind: 'allocate'; interfaceName: string; reply: Reply<number | null> }
-  | { kind: 'release'; interfaceName: string; port: number }
   /** One interface's pool; without `interfaceName` the sums over every interface's pool. */
-  | { kind: 'usage'; interfaceName?: string; reply: Reply<PortUsage> };
+  { kind: 'usage'; interfaceName?: string; reply: Reply<PortUsage> };

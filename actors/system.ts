@@ -86,7 +86,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? new Logger();
   const supervision = new SupervisionLog(log);
   const system = start();
-  const ports = spawnPortAllocator(
+  const portAllocator = spawnPortAllocator(
     system,
     opts.settings.portMin,
     opts.settings.portMax,
@@ -98,7 +98,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log,
     supervision,
     counters: new Counters(),
-    ports,
+    ports: portAllocator.ref,
+    portPairs: portAllocator.pairs,
     now: opts.now ?? Date.now,
     kernel: null,
     ...(opts.threadShare
@@ -130,7 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const l of listeners) stop(l);
     for (const entry of [...registry.entries()]) stop(entry.ref);
     stop(timeouts.ref);
-    stop(ports);
+    stop(portAllocator.ref);
     // removes the table from the kernel: nothing of ours stays forwarding after exit
     ctx.kernel?.close();
     registry.stopShards();

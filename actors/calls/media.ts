@@ -4,15 +4,15 @@
  * table (the PacketStream objects), and it closes them and gives the ports back when it stops.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { dispatch, type Ref, spawn } from 'nact';
+import { type Ref, spawn } from 'nact';
 import type { CallMedia, PacketStream } from '../../src/call/model.ts';
 import type { InterfaceSpec } from '../../src/call/negotiate.ts';
 import { bindUdp, closeQuietly } from '../../src/net/udp.ts';
 import { NG_REASON } from '../../src/ng/errors.ts';
 import { relayPacket } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
-import type { MediaMsg, OpenResult, PortMsg } from '../messages.ts';
-import { type AnyRef, ask, escalateToParent } from '../runtime.ts';
+import type { MediaMsg, OpenResult } from '../messages.ts';
+import { type AnyRef, escalateToParent } from '../runtime.ts';
 
 interface MediaState {
   readonly media: CallMedia;
@@ -62,11 +62,7 @@ async function open(
   if (!fresh && media.rtp.socket && media.rtp.local?.address === local.address) return { ok: true };
   const interfaceName = local.name;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-    const port = await ask<PortMsg, number | null>(ctx.ports, (reply) => ({
-      kind: 'allocate',
-      interfaceName,
-      reply,
-    }));
+    const port = ctx.portPairs.pool(interfaceName).allocate();
     if (port === null) return { ok: false, reason: NG_REASON.outOfPorts };
     try {
       const rtp = await bindUdp(local.address, local.family, port);
@@ -97,15 +93,12 @@ async function open(
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EADDRINUSE') {
         // Not this port's fault (e.g. EMFILE, out of file descriptors): give it back and fail this request.
-        dispatch(ctx.ports, { kind: 'release', interfaceName, port });
+        ctx.portPairs.pool(interfaceName).release(port);
         ctx.log.warn('cannot bind media socket', { address: local.address, port, error: code ?? String(e) });
         return { ok: false, reason: NG_REASON.outOfPorts };
       }
       // Taken by a process outside our allocator: keep it out of rotation for a while, then try it again.
-      setTimeout(
-        () => dispatch(ctx.ports, { kind: 'release', interfaceName, port }),
-        PORT_QUARANTINE_MS,
-      ).unref();
+      setTimeout(() => ctx.portPairs.pool(interfaceName).release(port), PORT_QUARANTINE_MS).unref();
     }
   }
   return { ok: false, reason: NG_REASON.outOfPorts };
@@ -122,8 +115,7 @@ export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
     s.socket = null;
     s.local = null;
   }
-  if (local && local.port !== 0)
-    dispatch(ctx.ports, { kind: 'release', interfaceName: local.interfaceName, port: local.port });
+  if (local && local.port !== 0) ctx.portPairs.pool(local.interfaceName).release(local.port);
 }
 
 async function mediaActor(state: MediaState, msg: MediaMsg): Promise<MediaState> {

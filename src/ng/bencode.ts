@@ -196,15 +196,12 @@ export function encodeBencode(value: NgValue): Buffer {
   return encodeBencodeAfter('', value);
 }
 
-/**
- * `prefix` (latin1, e.g. an ng reply's "cookie ") followed by the bencoded value, in one Buffer of exactly that
- * size with its own memory (not a slice of Node's shared pool), so that a cache can keep it as it is.
- */
+/** `prefix` (latin1, e.g. an ng reply's "cookie ") followed by the bencoded value, in one Buffer. */
 export function encodeBencodeAfter(prefix: string, value: NgValue): Buffer {
   at = 0;
   writeLatin1(prefix);
   writeValue(value, 0);
-  const result = Buffer.allocUnsafeSlow(at);
+  const result = Buffer.allocUnsafe(at);
   out.copy(result, 0, 0, at);
   return result;
 }

@@ -8,10 +8,12 @@
  * injectable clock, so there is no timer to stop. Requests still running are tracked apart from the
  * generations and never age out; a duplicate of one waits for its reply.
  *
- * Memory: each cached reply costs its bytes (kept off the JS heap, see #store), plus the cookie string (~cookie
- * length + 16 B), plus about 100 B of Map entry. With 30 s generations that is (requests/s × 60 s) entries at most;
- * `maxBytesPerGeneration` (default 64 MiB) caps it: a generation that grows past the cap is swapped early,
- * so the cache never holds much more than twice the cap.
+ * Memory: replies are copied into 256 KiB chunks outside the JS heap (see ReplyGeneration), so a cached reply costs
+ * its bytes, the cookie string (~cookie length + 16 B) and a Map entry whose value is a small integer: no per-reply
+ * Buffer or ArrayBuffer, which at thousands of requests a second were most of what survived each young-generation
+ * collection and made V8 count ever more external memory. With 30 s generations that is (requests/s × 60 s)
+ * entries at most; `maxBytesPerGeneration` (default 64 MiB) caps it: a generation that grows past the cap is
+ * swapped early, so the cache never holds much more than twice the cap.
  */
 
 export interface CookieCacheOptions {
@@ -41,15 +43,92 @@ interface InFlight {
   waiters: { promise: Promise<Buffer>; resolve: (b: Buffer) => void; reject: (e: Error) => void } | null;
 }
 
-const ENTRY_OVERHEAD_BYTES = 128;
+/** What one entry costs besides its reply bytes and cookie: the Map entry and its place in the location table. */
+const ENTRY_OVERHEAD_BYTES = 48;
+const CHUNK_BYTES = 256 * 1024;
+/** Replies larger than this get an allocation of their own instead of a chunk's tail. */
+const LARGEST_CHUNKED_REPLY = CHUNK_BYTES / 4;
+
+/**
+ * One generation of finished replies: cookie → entry number, and per entry where its bytes are (chunk, offset,
+ * length in one Int32Array). Chunks are filled front to back and dropped with the generation.
+ */
+class ReplyGeneration {
+  readonly #entries = new Map<string, number>();
+  readonly #chunks: Buffer[] = [];
+  #location = new Int32Array(3 * 1024);
+  #count = 0;
+  /** The chunk small replies go to, and how far it is filled (full at first, so the first reply adds one). */
+  #filling = -1;
+  #fill = CHUNK_BYTES;
+  #bytes = 0;
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Bytes this generation holds, estimated as the header says. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get(cookie: string): Buffer | undefined {
+    const entry = this.#entries.get(cookie);
+    if (entry === undefined) return undefined;
+    const at = 3 * entry;
+    const chunk = this.#chunks[this.#location[at] as number] as Buffer;
+    const offset = this.#location[at + 1] as number;
+    return chunk.subarray(offset, offset + (this.#location[at + 2] as number));
+  }
+
+  delete(cookie: string): void {
+    this.#entries.delete(cookie);
+  }
+
+  /** Copies the reply in; a second reply for the same cookie replaces the first (whose bytes stay until the drop). */
+  set(cookie: string, reply: Buffer): void {
+    const length = reply.length;
+    let chunkIndex: number;
+    let offset: number;
+    if (length > LARGEST_CHUNKED_REPLY) {
+      const own = Buffer.allocUnsafeSlow(length);
+      reply.copy(own);
+      chunkIndex = this.#chunks.push(own) - 1;
+      offset = 0;
+      this.#bytes += length;
+    } else {
+      if (this.#fill + length > CHUNK_BYTES) {
+        this.#chunks.push(Buffer.allocUnsafeSlow(CHUNK_BYTES));
+        this.#fill = 0;
+        this.#bytes += CHUNK_BYTES;
+        // a large reply may sit after the current chunk: new small replies go to the newest chunk
+        this.#filling = this.#chunks.length - 1;
+      }
+      chunkIndex = this.#filling;
+      offset = this.#fill;
+      reply.copy(this.#chunks[chunkIndex] as Buffer, offset);
+      this.#fill += length;
+    }
+    if (3 * (this.#count + 1) > this.#location.length) {
+      const grown = new Int32Array(this.#location.length * 2);
+      grown.set(this.#location);
+      this.#location = grown;
+    }
+    const at = 3 * this.#count;
+    this.#location[at] = chunkIndex;
+    this.#location[at + 1] = offset;
+    this.#location[at + 2] = length;
+    this.#entries.set(cookie, this.#count++);
+    this.#bytes += cookie.length + ENTRY_OVERHEAD_BYTES;
+  }
+}
 
 export class CookieCache {
   readonly #generationMs: number;
   readonly #now: () => number;
   readonly #maxBytes: number;
-  #current = new Map<string, Buffer>();
-  #previous = new Map<string, Buffer>();
-  #currentBytes = 0;
+  #current = new ReplyGeneration();
+  #previous = new ReplyGeneration();
   #swappedAt: number;
   readonly #inFlight = new Map<string, InFlight>();
 
@@ -122,20 +201,9 @@ export class CookieCache {
     return { reply, cached: false };
   }
 
-  #store(cookie: string, replyBytes: Buffer): void {
-    // Each reply gets its own exact-size allocation outside the JS heap: a small Buffer is usually a slice of
-    // Node's 8 KiB pool (keeping thousands of slices would keep thousands of slabs alive), and a string would
-    // sit on the heap, where every young-generation collection copies it again until it is promoted (the
-    // cache is nothing but survivors: a third of a setup's GC time when replies were strings).
-    // A reply that already owns exactly its memory (encodeNgReply's bencode replies do) is kept as it is.
-    const ownsItsMemory = replyBytes.byteOffset === 0 && replyBytes.buffer.byteLength === replyBytes.length;
-    const reply = ownsItsMemory ? replyBytes : Buffer.allocUnsafeSlow(replyBytes.length);
-    if (!ownsItsMemory) replyBytes.copy(reply);
-    const previousCopy = this.#current.get(cookie);
-    if (previousCopy !== undefined) this.#currentBytes -= entryBytes(cookie, previousCopy);
+  #store(cookie: string, reply: Buffer): void {
     this.#current.set(cookie, reply);
-    this.#currentBytes += entryBytes(cookie, reply);
-    if (this.#currentBytes > this.#maxBytes) this.#swap();
+    if (this.#current.bytes > this.#maxBytes) this.#swap();
   }
 
   #age(): void {
@@ -143,9 +211,8 @@ export class CookieCache {
     if (elapsed < this.#generationMs) return;
     if (elapsed >= 2 * this.#generationMs) {
       // Both generations are older than their lifetime: nothing survives.
-      this.#previous = new Map();
-      this.#current = new Map();
-      this.#currentBytes = 0;
+      this.#previous = new ReplyGeneration();
+      this.#current = new ReplyGeneration();
     } else {
       this.#swap();
     }
@@ -155,13 +222,8 @@ export class CookieCache {
 
   #swap(): void {
     this.#previous = this.#current;
-    this.#current = new Map();
-    this.#currentBytes = 0;
+    this.#current = new ReplyGeneration();
   }
-}
-
-function entryBytes(cookie: string, reply: Buffer): number {
-  return reply.length + cookie.length + ENTRY_OVERHEAD_BYTES;
 }
 
 function deferred(): NonNullable<InFlight['waiters']> {

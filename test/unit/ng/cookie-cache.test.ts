@@ -131,6 +131,25 @@ describe('ng cookie cache', () => {
     assert.throws(() => cache.begin('c'), /already in flight/);
   });
 
+  test('replies spread over several chunks, with a large one between, come back byte for byte', () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    const replyFor = (i: number) => Buffer.alloc(i === 500 ? 100_000 : 300 + (i % 700), i & 0xff);
+    for (let i = 0; i < 1500; i++) cache.complete(`c${i}`, replyFor(i));
+    for (let i = 0; i < 1500; i++) {
+      const found = cache.lookup(`c${i}`);
+      assert.equal(found.state, 'done');
+      if (found.state === 'done') assert.ok(found.reply.equals(replyFor(i)), `reply ${i}`);
+    }
+    const source = Buffer.from('first');
+    cache.complete('again', source);
+    source.write('XXXXX');
+    const kept = cache.lookup('again');
+    assert.equal(kept.state === 'done' && kept.reply.toString(), 'first', 'the cache keeps a copy');
+    cache.complete('again', Buffer.from('second'));
+    const replaced = cache.lookup('again');
+    assert.equal(replaced.state === 'done' && replaced.reply.toString(), 'second');
+  });
+
   test('memory is bounded: a generation over its byte cap is swapped early', () => {
     const clock = fakeClock();
     const cache = new CookieCache({ now: clock.now, maxBytesPerGeneration: 10_000 });
