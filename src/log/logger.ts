@@ -70,7 +70,11 @@ export class Logger {
     const rec = { time: new Date().toISOString(), level, msg, ...this.#base, ...fields };
     let line: string;
     try {
-      line = JSON.stringify(rec, errorReplacer);
+      // A replacer function takes JSON.stringify off its fast path: only records that need one get it.
+      line =
+        fields !== undefined && needsReplacer(fields)
+          ? JSON.stringify(rec, errorReplacer)
+          : JSON.stringify(rec);
     } catch {
       line = JSON.stringify({ time: rec.time, level, msg, note: 'unserialisable fields dropped' });
     }
@@ -92,6 +96,21 @@ export class Logger {
   debug(msg: string, fields?: LogFields): void {
     this.log('debug', msg, fields);
   }
+}
+
+/** Errors and bigints anywhere in the fields need errorReplacer (one level down is as deep as our fields go). */
+function needsReplacer(fields: LogFields): boolean {
+  for (const key in fields) {
+    const v = fields[key];
+    if (typeof v === 'bigint') return true;
+    if (typeof v === 'object' && v !== null) {
+      if (v instanceof Error) return true;
+      for (const inner of Object.values(v)) {
+        if (typeof inner === 'bigint' || (typeof inner === 'object' && inner !== null)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

@@ -18,7 +18,6 @@ const fail = (detail: string): never => {
   throw new SdpError(SDP_ERROR_REASONS.parse, detail);
 };
 
-const LINE = /^([a-zA-Z])=(.*)$/s;
 const DIGITS = /^\d+$/;
 
 function splitLines(text: string): SdpLine[] {
@@ -35,9 +34,11 @@ function splitLines(text: string): SdpLine[] {
       lines.push({ type: '', value: '', text: body, eol });
       continue;
     }
-    const m = LINE.exec(body);
-    if (m === null) return fail(`not an SDP line: ${JSON.stringify(body.slice(0, 40))}`);
-    lines.push({ type: m[1] ?? '', value: m[2] ?? '', text: body, eol });
+    // `<letter>=<value>`, checked by char codes: a regex match per line was a large share of parsing's garbage
+    const letter = body.charCodeAt(0) | 0x20;
+    if (letter < 0x61 || letter > 0x7a || body.charCodeAt(1) !== 0x3d)
+      return fail(`not an SDP line: ${JSON.stringify(body.slice(0, 40))}`);
+    lines.push({ type: body[0] as string, value: body.slice(2), text: body, eol });
   }
   return lines;
 }
