@@ -3,7 +3,6 @@
  * (see runtime.ts: `ask`).
  */
 import type { CallEndReason } from '../src/call/model.ts';
-import type { InterfaceSpec } from '../src/call/negotiate.ts';
 import type { MediaControlRequest } from '../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, OfferRequest, QueryRequest } from '../src/ng/request.ts';
 import type { NgDict } from '../src/ng/types.ts';
@@ -30,10 +29,8 @@ export type CallMsg =
 /** A monologue actor only supervises its media actors: socket work goes to them directly (see call.ts). */
 export type MonologueMsg = { kind: 'fault-media'; error: string };
 
-/** `fresh`: the media must move to a new port pair even when it is bound (its old pair is released). */
-export type MediaMsg =
-  | { kind: 'open'; local: InterfaceSpec; fresh: boolean; reply: Reply<OpenResult> }
-  | { kind: 'fault'; error: string };
+/** A media actor holds its sockets (bound by its call, see calls/media.ts openMedia) and closes them when it stops. */
+export type MediaMsg = { kind: 'fault'; error: string };
 
 export type OpenResult = { ok: true } | { ok: false; reason: string };
 

@@ -39,10 +39,10 @@ import type { CallPacketFlow } from '../../src/stats/counters.ts';
 import { callPacketFlow } from '../../src/stats/packet-flow.ts';
 import type { DaemonContext } from '../context.ts';
 import { callEnded } from '../control/call-end.ts';
-import type { CallMsg, CallReply, MediaMsg, MonologueMsg, OpenResult } from '../messages.ts';
-import { type AnyRef, ask, supervise } from '../runtime.ts';
+import type { CallMsg, CallReply, MediaMsg, MonologueMsg } from '../messages.ts';
+import { type AnyRef, supervise } from '../runtime.ts';
 import { kernelizeCall, kernelLookup, unkernelizeCall } from './kernelize.ts';
-import { releaseMedia, spawnMedia } from './media.ts';
+import { openMedia, releaseMedia, spawnMedia } from './media.ts';
 import { spawnMonologue } from './monologue.ts';
 
 export interface CallState {
@@ -81,11 +81,7 @@ function monologueRef(
   return ref;
 }
 
-/**
- * The media's actor, spawned under its monologue's actor on first use. The call addresses it directly rather than
- * through the monologue: every actor message waits for a turn of the event loop, and under load each turn serves
- * many requests, so a hop less is a visible part of an offer's latency.
- */
+/** The media's actor, spawned under its monologue's actor on first use. */
 function mediaRef(
   self: Ref<CallMsg>,
   ctx: DaemonContext,
@@ -101,16 +97,20 @@ function mediaRef(
   return ref;
 }
 
-async function openSockets(
+/**
+ * Binds the sockets the SDP needs, in this turn of the call actor: a message to each media actor would cost the
+ * offer another turn of the event loop, and under load each turn serves many requests (an offer waited 3.0 ms at
+ * p50 against 2.1 ms for an answer). The media actors hold the sockets from then on and close them when they stop.
+ */
+function openSockets(
   self: Ref<CallMsg>,
   ctx: DaemonContext,
   state: CallState,
   pairing: Pairing,
   work: SocketWork,
   families: { sender: Family; receiver: Family },
-): Promise<void> {
+): void {
   for (const media of work.release) releaseMedia(ctx, media);
-  const jobs: Promise<OpenResult>[] = [];
   const fresh = new Set(work.rebind);
   // The receiver's ports are bound first: they are the ones the rewritten SDP announces.
   for (const [m, family] of [
@@ -121,17 +121,11 @@ async function openSockets(
     if (mine.length === 0) continue;
     const local = chooseLocal(ctx.settings.interfaces, m.interfaceName, family);
     for (const media of mine) {
-      jobs.push(
-        ask<MediaMsg, OpenResult>(mediaRef(self, ctx, state, m, media), (reply) => ({
-          kind: 'open',
-          local,
-          fresh: fresh.has(media),
-          reply,
-        })),
-      );
+      mediaRef(self, ctx, state, m, media);
+      const opened = openMedia(ctx, media, local, fresh.has(media));
+      if (!opened.ok) throw new NgError(opened.reason);
     }
   }
-  for (const r of await Promise.all(jobs)) if (!r.ok) throw new NgError(r.reason);
 }
 
 function senderFamily(view: ReturnType<typeof parseForCall>['view']): Family {
@@ -154,7 +148,7 @@ async function offerOrAnswer(
   const work = applySdp(pairing, view, req, ctx.settings.endpointLearning);
   work.rebind = latchedRebinds(work.rebind, req, pairing.freshReceiverPorts);
   const sFamily = senderFamily(view);
-  await openSockets(self, ctx, state, pairing, work, {
+  openSockets(self, ctx, state, pairing, work, {
     sender: sFamily,
     receiver: req.addressFamily ?? sFamily,
   });

@@ -7,7 +7,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { type Ref, spawn } from 'nact';
 import type { CallMedia, PacketStream } from '../../src/call/model.ts';
 import type { InterfaceSpec } from '../../src/call/negotiate.ts';
-import { bindUdp, closeQuietly } from '../../src/net/udp.ts';
+import { bindUdpNow, closeQuietly } from '../../src/net/udp.ts';
 import { NG_REASON } from '../../src/ng/errors.ts';
 import { relayPacket } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
@@ -52,23 +52,27 @@ function attach(ctx: DaemonContext, s: PacketStream): void {
   sock.on('error', onSocketError);
 }
 
-async function open(
+/**
+ * Binds a media's RTP/RTCP pair on `local` (a new pair when `fresh`, or when it is bound elsewhere) and installs
+ * the socket handlers; the media actor holds the sockets from then on and closes them when it stops. Synchronous:
+ * the call actor runs it in its own turn (see call.ts openSockets).
+ */
+export function openMedia(
   ctx: DaemonContext,
-  state: MediaState,
+  media: CallMedia,
   local: InterfaceSpec,
   fresh: boolean,
-): Promise<OpenResult> {
-  const { media } = state;
+): OpenResult {
   if (!fresh && media.rtp.socket && media.rtp.local?.address === local.address) return { ok: true };
   const interfaceName = local.name;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const port = ctx.portPairs.pool(interfaceName).allocate();
     if (port === null) return { ok: false, reason: NG_REASON.outOfPorts };
     try {
-      const rtp = await bindUdp(local.address, local.family, port);
-      let rtcp: Awaited<ReturnType<typeof bindUdp>>;
+      const rtp = bindUdpNow(local.address, local.family, port);
+      let rtcp: Socket;
       try {
-        rtcp = await bindUdp(local.address, local.family, port + 1);
+        rtcp = bindUdpNow(local.address, local.family, port + 1);
       } catch (e) {
         closeQuietly(rtp);
         throw e;
@@ -118,11 +122,8 @@ export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
   if (local && local.port !== 0) ctx.portPairs.pool(local.interfaceName).release(local.port);
 }
 
-async function mediaActor(state: MediaState, msg: MediaMsg): Promise<MediaState> {
+function mediaActor(state: MediaState, msg: MediaMsg): MediaState {
   switch (msg.kind) {
-    case 'open':
-      msg.reply(await open(state.ctx, state, msg.local, msg.fresh));
-      break;
     case 'fault':
       throw new Error(msg.error);
   }
@@ -132,9 +133,7 @@ async function mediaActor(state: MediaState, msg: MediaMsg): Promise<MediaState>
 const afterMediaStop = (state: MediaState) => releaseMedia(state.ctx, state.media);
 
 // The call decides: one broken stream ends its call cleanly, never the others.
-const mediaOnCrash = escalateToParent<MediaMsg>((msg) => {
-  if (msg?.kind === 'open') msg.reply({ ok: false, reason: NG_REASON.internal });
-});
+const mediaOnCrash = escalateToParent<MediaMsg>(() => {});
 
 export function spawnMedia(parent: AnyRef, ctx: DaemonContext, media: CallMedia): Ref<MediaMsg> {
   return spawn(parent, mediaActor, `media-${media.index}`, {

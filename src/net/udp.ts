@@ -1,26 +1,50 @@
 /**
- * Binding UDP sockets for media. Node's dgram binds asynchronously; a port already taken by another process
- * shows up as an 'error' event, which we turn into a rejected promise so the caller can try the next pair.
+ * Binding UDP sockets for media, synchronously: a media's port pair is bound inside its call actor's turn, and an
+ * asynchronous bind would cost that call another turn of the event loop under load. Node's dgram resolves the
+ * bind address through a lookup function first; ours answers an IP literal at once, so bind() completes (or
+ * emits its 'error', e.g. EADDRINUSE for a port another process holds) before it returns.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Family } from '../ng/request.ts';
 import { setTos } from './sockopt.ts';
 
-/** Binds a media socket; `tos` > 0 sets its TOS / traffic class byte (`--tos`, or the call's `TOS`). */
-export function bindUdp(address: string, family: Family, port: number, tos = 0): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: family === 'IP6' ? 'udp6' : 'udp4', ipv6Only: family === 'IP6' });
-    const onError = (err: Error) => {
-      sock.close();
-      reject(err);
-    };
-    sock.once('error', onError);
-    sock.bind({ address, port, exclusive: true }, () => {
-      sock.off('error', onError);
-      if (tos > 0 && tos < 256) setTos(sock, family, tos);
-      resolve(sock);
-    });
-  });
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+const literal4 = (address: string, _family: unknown, callback: LookupCallback): void =>
+  callback(null, address, 4);
+const literal6 = (address: string, _family: unknown, callback: LookupCallback): void =>
+  callback(null, address, 6);
+
+/**
+ * Binds a media socket on an IP literal and returns it bound, or throws the bind error (code EADDRINUSE when the
+ * port is taken). `tos` > 0 sets its TOS / traffic class byte (`--tos`, or the call's `TOS`).
+ */
+export function bindUdpNow(address: string, family: Family, port: number, tos = 0): Socket {
+  const v6 = family === 'IP6';
+  const sock = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, lookup: v6 ? literal6 : literal4 });
+  let failure: Error | null = null;
+  const onError = (err: Error) => {
+    failure = err;
+  };
+  sock.once('error', onError);
+  sock.bind({ address, port, exclusive: true });
+  sock.off('error', onError);
+  if (failure === null && !isBound(sock)) failure = new Error('UDP bind did not complete synchronously');
+  if (failure !== null) {
+    closeQuietly(sock);
+    throw failure;
+  }
+  if (tos > 0 && tos < 256) setTos(sock, family, tos);
+  return sock;
+}
+
+function isBound(sock: Socket): boolean {
+  try {
+    sock.address();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function closeQuietly(sock: Socket | null): void {
