@@ -1,7 +1,8 @@
 /**
- * A media actor owns the sockets of one m= line of one party: its RTP and RTCP PacketStreams. It binds them on a
- * port pair from the allocator and installs the socket handlers that relay packets through the forwarding
- * table (the PacketStream objects), and it closes them and gives the ports back when it stops.
+ * A media actor holds the sockets of one m= line of one party: its RTP and RTCP PacketStreams. Its call binds them
+ * (`openMedia`, in the call actor's own turn) on a port pair from the allocator's pools and installs the socket
+ * handlers that relay packets through the forwarding table (the PacketStream objects); the media actor closes them
+ * and gives the ports back when it stops, and a fault in it escalates to its call.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { type Ref, spawn } from 'nact';
