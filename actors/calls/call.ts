@@ -48,7 +48,7 @@ import { spawnMonologue } from './monologue.ts';
 export interface CallState {
   call: Call;
   monologues: Map<Monologue, Ref<MonologueMsg>>;
-  /** Each media's actor, a child of its monologue's actor; the call sends it socket work directly. */
+  /** Each media's actor (a child of its monologue's actor), which holds the sockets the call binds for it. */
   medias: Map<CallMedia, Ref<MediaMsg>>;
   nextMonologue: number;
   endReason: CallEndReason;
@@ -81,20 +81,16 @@ function monologueRef(
   return ref;
 }
 
-/** The media's actor, spawned under its monologue's actor on first use. */
-function mediaRef(
+/** Spawns the media's actor under its monologue's actor, unless it exists: it will hold the media's sockets. */
+function ensureMediaActor(
   self: Ref<CallMsg>,
   ctx: DaemonContext,
   state: CallState,
   m: Monologue,
   media: CallMedia,
-): Ref<MediaMsg> {
-  let ref = state.medias.get(media);
-  if (!ref) {
-    ref = spawnMedia(monologueRef(self, ctx, state, m), ctx, media);
-    state.medias.set(media, ref);
-  }
-  return ref;
+): void {
+  if (!state.medias.has(media))
+    state.medias.set(media, spawnMedia(monologueRef(self, ctx, state, m), ctx, media));
 }
 
 /**
@@ -121,7 +117,7 @@ function openSockets(
     if (mine.length === 0) continue;
     const local = chooseLocal(ctx.settings.interfaces, m.interfaceName, family);
     for (const media of mine) {
-      mediaRef(self, ctx, state, m, media);
+      ensureMediaActor(self, ctx, state, m, media);
       const opened = openMedia(ctx, media, local, fresh.has(media));
       if (!opened.ok) throw new NgError(opened.reason);
     }
