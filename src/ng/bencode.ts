@@ -178,7 +178,10 @@ const NATIVE_WRITE_FROM = 48;
  * largest share of what a call setup allocated on the JS heap. Like the decoder it is synchronous and never
  * re-entered, so module variables are its state.
  */
-let out: Buffer = Buffer.allocUnsafeSlow(16 * 1024);
+const SCRATCH_BYTES = 16 * 1024;
+/** A scratch buffer grown past this for one large reply (a long `list`) is let go afterwards. */
+const SCRATCH_KEPT_BYTES = 1024 * 1024;
+let out: Buffer = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 let at = 0;
 
 /**
@@ -203,6 +206,7 @@ export function encodeBencodeAfter(prefix: string, value: NgValue): Buffer {
   writeValue(value, 0);
   const result = Buffer.allocUnsafe(at);
   out.copy(result, 0, 0, at);
+  if (out.length > SCRATCH_KEPT_BYTES) out = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   return result;
 }
 

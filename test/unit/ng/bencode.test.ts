@@ -251,6 +251,14 @@ describe('bencode codec', () => {
     assert.equal(second.toString(), 'x 1:y');
   });
 
+  test('a reply larger than the scratch buffer, then small ones, all encode exactly', () => {
+    const big = 'a'.repeat(3 * 1024 * 1024);
+    const encoded = encodeBencodeAfter('c ', dict([['sdp', big]]));
+    assert.equal(encoded.length, 2 + `d3:sdp${big.length}:`.length + big.length + 1);
+    assert.equal((decodeBencode(encoded.subarray(2)) as NgDict).sdp, big);
+    assert.equal(encodeBencodeAfter('c ', dict([['result', 'ok']])).toString(), 'c d6:result2:oke');
+  });
+
   test('random bytes never throw anything but BencodeError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
