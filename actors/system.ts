@@ -9,8 +9,8 @@
  *   ├─ shard-0 … shard-63        call supervisors (see calls/registry.ts)
  *   │   └─ call-K                one per call-id
  *   │       └─ monologue-J       one per party (tag / via-branch)
- *   │           └─ media-I       one per m= line; owns the RTP/RTCP sockets
- *   ├─ port-allocator            singleton
+ *   │           └─ media-I       one per m= line; holds its RTP/RTCP sockets (bound by its call)
+ *   ├─ port-allocator            singleton (its pools are taken from directly, see singletons/README.md)
  *   ├─ kernel-table              singleton, with --table >= 0 (kernel/README.md)
  *   └─ timeouts                  singleton
  *
