@@ -10,10 +10,20 @@ import { setTos } from './sockopt.ts';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
+/**
+ * An address of the other family (an IPv6 literal always has a colon, an IPv4 one never) is an error, as dns.lookup
+ * made it: dgram then emits 'error' (counted by the stream), where the bare send would drop the packet silently.
+ */
+function wrongFamily(address: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${address} is not an address of this socket's family`), {
+    code: 'EAFNOSUPPORT',
+  });
+}
+
 const literal4 = (address: string, _family: unknown, callback: LookupCallback): void =>
-  callback(null, address, 4);
+  address.includes(':') ? callback(wrongFamily(address), address, 4) : callback(null, address, 4);
 const literal6 = (address: string, _family: unknown, callback: LookupCallback): void =>
-  callback(null, address, 6);
+  address.includes(':') ? callback(null, address, 6) : callback(wrongFamily(address), address, 6);
 
 /**
  * Binds a media socket on an IP literal and returns it bound, or throws the bind error (code EADDRINUSE when the

@@ -40,6 +40,24 @@ describe('bindUdpNow', () => {
     }
   });
 
+  test('a send to an address of the other family is an error event (counted by the stream), not a silent drop', async () => {
+    const v4 = bindUdpNow('127.0.0.1', 'IP4', 0);
+    const v6 = bindUdpNow('::1', 'IP6', 0);
+    try {
+      const errorCode = (s: Socket) =>
+        new Promise<string>((resolve) =>
+          s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? '')),
+        );
+      const errors = Promise.all([errorCode(v4), errorCode(v6)]);
+      v4.send(Buffer.from('rtp'), 4000, '::1');
+      v6.send(Buffer.from('rtp'), 4000, '127.0.0.1');
+      assert.deepEqual(await errors, ['EAFNOSUPPORT', 'EAFNOSUPPORT']);
+    } finally {
+      closeQuietly(v4);
+      closeQuietly(v6);
+    }
+  });
+
   test('IPv6 binds on ::1', () => {
     const s = bindUdpNow('::1', 'IP6', 0);
     try {
