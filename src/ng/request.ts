@@ -201,8 +201,8 @@ export interface ParsedRequest {
   supportsLoadLimit: boolean;
 }
 
-/** A read-only view of a dictionary by canonical key. */
-class Keys {
+/** A read-only view of a dictionary by canonical key (see `canon`): what every request parser reads through. */
+export class Keys {
   readonly #m = new Map<string, NgValue>();
   constructor(d: NgDict) {
     for (const k of Object.keys(d)) this.#m.set(canon(k), d[k] as NgValue);

@@ -9,6 +9,7 @@ import { buildEventPacket } from '../../src/rtp/rfc4733.ts';
 import { ulawToLinear } from '../../src/rtp/tone.ts';
 import { type TwoPartyCall, twoPartyCall } from '../helpers/call.ts';
 import { sdpFor } from '../helpers/daemon.ts';
+import { goertzel } from '../helpers/goertzel.ts';
 import { useTestDaemon } from '../helpers/lifecycle.ts';
 import { rtpPacket } from '../helpers/rtp-peer.ts';
 
@@ -192,19 +193,6 @@ test('block DTMF drops RFC 4733 packets while audio passes; zero mode relays the
   }
 });
 
-/** Power of one frequency in decoded samples (Goertzel). */
-function power(samples: readonly number[], hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
-
 test('block DTMF with DTMF-security tone relays each event as PCMU frames of its own digit (10.5 ignores frequency), in sequence', async () => {
   const c = await setUp('mc-tone');
   try {
@@ -236,8 +224,11 @@ test('block DTMF with DTMF-security tone relays each event as PCMU frames of its
       [0, 1, 2, 3].map((i) => [firstSeq + i, 80_000 + 160 * i]),
     );
     const samples = got.flatMap((p) => [...p.subarray(12)].map(ulawToLinear));
-    assert.ok(power(samples, 852) > 50 * power(samples, 1000), 'the digit 9 (852 + 1477 Hz), not 1000 Hz');
-    assert.ok(power(samples, 1477) > 50 * power(samples, 1000));
+    assert.ok(
+      goertzel(samples, 852) > 50 * goertzel(samples, 1000),
+      'the digit 9 (852 + 1477 Hz), not 1000 Hz',
+    );
+    assert.ok(goertzel(samples, 1477) > 50 * goertzel(samples, 1000));
   } finally {
     c.close();
   }

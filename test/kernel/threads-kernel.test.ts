@@ -26,6 +26,7 @@ import { type KernelStreamPair, KernelTable, type NftRunner } from '../../kernel
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
 import type { NgDict } from '../../src/ng/types.ts';
+import { callIdsInBothThreads } from '../helpers/call-ids.ts';
 import { mediaPort, sdpFor } from '../helpers/daemon.ts';
 import { NgClient, str } from '../helpers/ng-client.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
@@ -41,17 +42,6 @@ import {
 import { Agent, createTopology, namespaceSkipReason, type Topology } from './helpers/netns.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Two call-ids that the hash puts in threads 0 and 1 of two. */
-function callIdsInBothThreads(prefix: string): [string, string] {
-  const ids: (string | undefined)[] = [undefined, undefined];
-  for (let i = 0; ids.includes(undefined); i++) {
-    const id = `${prefix}-${i}`;
-    const t = threadOf(id, 2);
-    if (ids[t] === undefined) ids[t] = id;
-  }
-  return ids as [string, string];
-}
 
 /** Accepts every change; the counter listing reports each installed direction with packets = its slot * 10. */
 class FakeNft implements NftRunner {

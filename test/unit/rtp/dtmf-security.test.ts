@@ -26,7 +26,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseMediaControl } from '../../../src/ng/media-control.ts';
-import type { NgValue } from '../../../src/ng/types.ts';
+import { Keys } from '../../../src/ng/request.ts';
 import {
   controlPacket,
   newOutputState,
@@ -48,22 +48,6 @@ function packetOf(p: ProbedPacket): Buffer {
   return b;
 }
 
-function keys(d: Record<string, NgValue>) {
-  const m = new Map(Object.entries(d).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    raw: (k: string) => m.get(k),
-    str: (k: string) => {
-      const v = m.get(k);
-      return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
-    },
-    int: (k: string) => {
-      const v = m.get(k);
-      return typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : null;
-    },
-    list: () => [],
-  };
-}
-
 /** Ours, fed the probe's packets after `block DTMF` parsed from the same keys the probe sent 10.5. */
 function replay(r: ProbeResult): ProbedPacket[] {
   const c: StreamControl = {
@@ -76,7 +60,7 @@ function replay(r: ProbeResult): ProbedPacket[] {
     lastReportedEvent: -1,
     onDtmf: null,
   };
-  const req = parseMediaControl('block DTMF', 'c', keys({ 'DTMF-security': r.mode, ...r.options }));
+  const req = parseMediaControl('block DTMF', 'c', new Keys({ 'DTMF-security': r.mode, ...r.options }));
   c.party.blockDtmf = req.dtmfSecurity;
   const out: ProbedPacket[] = [];
   for (const p of r.sent) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMediaControl } from '../../../src/ng/media-control.ts';
+import { Keys } from '../../../src/ng/request.ts';
 import type { NgValue } from '../../../src/ng/types.ts';
 import {
   controlPacket,
@@ -19,19 +20,7 @@ import {
   toneSamples,
   ulawToLinear,
 } from '../../../src/rtp/tone.ts';
-
-/** Power of one frequency in a block of samples (Goertzel). */
-function goertzel(samples: ArrayLike<number>, hz: number, rate = 8000): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const s0 = samples[i]! + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
+import { goertzel } from '../../helpers/goertzel.ts';
 
 test('µ-law encodes the G.711 reference points: zero, both full scales, and small values', () => {
   assert.equal(linearToUlaw(0), 0xff);
@@ -235,27 +224,9 @@ test('zero and DTMF modes relay events unchanged and clear audio markers; off dr
   }
 });
 
-function keys(d: Record<string, NgValue>) {
-  const m = new Map(Object.entries(d).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    raw: (k: string) => m.get(k),
-    str: (k: string) => {
-      const v = m.get(k);
-      return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
-    },
-    int: (k: string) => {
-      const v = m.get(k);
-      return typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : null;
-    },
-    list: (k: string) => {
-      const v = m.get(k);
-      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-    },
-  };
-}
-
 test('block DTMF reads DTMF-security, frequency lists or strings, volume in -dB and digit, with rtpengine defaults', () => {
-  const parse = (d: Record<string, NgValue>) => parseMediaControl('block DTMF', 'c', keys(d)).dtmfSecurity;
+  const parse = (d: Record<string, NgValue>) =>
+    parseMediaControl('block DTMF', 'c', new Keys(d)).dtmfSecurity;
   assert.deepEqual(parse({}), { mode: 'drop', frequencies: [400], volumeDb: 10, digit: 0 });
   assert.deepEqual(
     parse({ 'dtmf-security': 'tone', frequencies: '500, 600', volume: -20 }).frequencies,
