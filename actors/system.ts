@@ -27,7 +27,7 @@ import type { DaemonContext, DaemonSettings } from './context.ts';
 import { cliEnvFor } from './control/cli.ts';
 import { NgDispatcher } from './control/dispatcher.ts';
 import { localLegacyCalls } from './control/legacy-calls.ts';
-import { type ControlSurfaces, type ListenAddr, startListeners } from './control/surfaces.ts';
+import { type ControlSurfaces, type ListenAddr, listenAddrsOf, startListeners } from './control/surfaces.ts';
 import type { CallMsg } from './messages.ts';
 import type { AnyRef } from './runtime.ts';
 import { spawnKernelTable } from './singletons/kernel-table.ts';
@@ -144,20 +144,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
   let bound: Awaited<ReturnType<typeof startListeners>>;
   try {
-    bound = await startListeners(
-      system,
-      ctx,
-      surfaces,
-      {
-        ng: opts.listenNg,
-        'tcp-ng': opts.listenTcpNg,
-        cli: opts.listenCli ?? [],
-        http: opts.listenHttp ?? [],
-        udp: opts.listenUdp ?? [],
-        tcp: opts.listenTcp ?? [],
-      },
-      listeners,
-    );
+    bound = await startListeners(system, ctx, surfaces, listenAddrsOf(opts), listeners);
   } catch (e) {
     stopAll();
     await new Promise((r) => setTimeout(r, 10));

@@ -7,6 +7,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket as StreamSocket } from 'node:net';
 import { type Ref, spawn } from 'nact';
 import { socketFd } from '../../src/net/sockopt.ts';
+import { closeQuietly } from '../../src/net/udp.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 import type { DatagramReplyPath } from './dispatcher.ts';
@@ -102,13 +103,7 @@ export function spawnDatagramListener(
     opts.name,
     {
       initialState: { socket: null },
-      afterStop: (state: { socket: Socket | null }) => {
-        try {
-          state.socket?.close();
-        } catch {
-          // closed already
-        }
-      },
+      afterStop: (state: { socket: Socket | null }) => closeQuietly(state.socket),
       onCrash: supervise<ListenerMsg>({ log: ctx.supervision, decide: () => 'resume' }),
     },
   );

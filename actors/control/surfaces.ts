@@ -33,6 +33,28 @@ export interface ControlSurfaces {
 /** The listener kinds, named as in their actors' names and in the error naming a port that cannot be bound. */
 export type ListenerKind = 'ng' | 'tcp-ng' | 'cli' | 'http' | 'udp' | 'tcp';
 
+/** Where a daemon's options say it listens (`--listen-ng`, `--listen-tcp-ng`, `--listen-cli`, ...). */
+export interface ListenOptions {
+  listenNg: readonly ListenAddr[];
+  listenTcpNg: readonly ListenAddr[];
+  listenCli?: readonly ListenAddr[];
+  listenHttp?: readonly ListenAddr[];
+  listenUdp?: readonly ListenAddr[];
+  listenTcp?: readonly ListenAddr[];
+}
+
+/** The same addresses by listener kind, as `startListeners` takes them (an absent kind listens nowhere). */
+export function listenAddrsOf(o: ListenOptions): Partial<Record<ListenerKind, readonly ListenAddr[]>> {
+  return {
+    ng: o.listenNg,
+    'tcp-ng': o.listenTcpNg,
+    cli: o.listenCli,
+    http: o.listenHttp,
+    udp: o.listenUdp,
+    tcp: o.listenTcp,
+  };
+}
+
 export type SurfaceContext = ListenerContext & Pick<DaemonContext, 'now'>;
 
 const ACTOR_PREFIX: Record<ListenerKind, string> = {

@@ -12,7 +12,7 @@ import { start, stop } from 'nact';
 import type { KernelTable } from '../../kernel/table.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
-import { startListeners } from '../control/surfaces.ts';
+import { listenAddrsOf, startListeners } from '../control/surfaces.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { DaemonOptions } from '../system.ts';
 import { CallThreads } from './call-threads.ts';
@@ -91,20 +91,7 @@ export async function startThreadedDaemon(
   };
   let bound: Awaited<ReturnType<typeof startListeners>>;
   try {
-    bound = await startListeners(
-      system,
-      ctx,
-      surfaces,
-      {
-        ng: opts.listenNg,
-        'tcp-ng': opts.listenTcpNg,
-        cli: opts.listenCli ?? [],
-        http: opts.listenHttp ?? [],
-        udp: opts.listenUdp ?? [],
-        tcp: opts.listenTcp ?? [],
-      },
-      listeners,
-    );
+    bound = await startListeners(system, ctx, surfaces, listenAddrsOf(opts), listeners);
   } catch (e) {
     await stopAll();
     throw e;
