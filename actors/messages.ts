@@ -32,8 +32,6 @@ export type MonologueMsg = { kind: 'fault-media'; error: string };
 /** A media actor holds its sockets (bound by its call, see calls/media.ts openMedia) and closes them when it stops. */
 export type MediaMsg = { kind: 'fault'; error: string };
 
-export type OpenResult = { ok: true } | { ok: false; reason: string };
-
 export interface PortUsage {
   used: number;
   free: number;

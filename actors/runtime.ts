@@ -95,21 +95,16 @@ export function supervise<Msg>(opts: {
 }
 
 /**
- * An onCrash policy that hands every failure to the parent (the call decides for its monologues and medias),
- * answering the failed message first. Built once per actor kind, not per actor: a call has several of them.
+ * An onCrash policy that hands every failure to the parent (the call decides for its monologues and medias). Their
+ * messages wait for no reply, so there is nothing to answer first. Built once per actor kind, not per actor.
  */
-export function escalateToParent<Msg>(onFailedMessage: (msg: Msg | undefined) => void) {
+export function escalateToParent<Msg>() {
   return (
-    msg: Msg | undefined,
+    _msg: Msg | undefined,
     err: Error | undefined,
     ctx: SupervisionContext<Msg, AnyRef>,
     _child: unknown,
   ): symbol => {
-    try {
-      onFailedMessage(msg);
-    } catch {
-      // answering the failed message is best effort
-    }
     if (err && !ORIGIN.has(err)) ORIGIN.set(err, ctx.path.toString());
     return ctx.escalate as symbol;
   };

@@ -67,15 +67,10 @@ export const NOT_FOUND_WARNING = "Call-ID not found or tags didn't match";
 /** A failed offer or answer after which the call stays set up (CallReply `keepCall`). */
 class KeptCallError extends NgError {}
 
-function monologueRef(
-  self: Ref<CallMsg>,
-  ctx: DaemonContext,
-  state: CallState,
-  m: Monologue,
-): Ref<MonologueMsg> {
+function monologueRef(self: Ref<CallMsg>, state: CallState, m: Monologue): Ref<MonologueMsg> {
   let ref = state.monologues.get(m);
   if (!ref) {
-    ref = spawnMonologue(self, ctx, `monologue-${state.nextMonologue++}`);
+    ref = spawnMonologue(self, `monologue-${state.nextMonologue++}`);
     state.monologues.set(m, ref);
   }
   return ref;
@@ -89,8 +84,7 @@ function ensureMediaActor(
   m: Monologue,
   media: CallMedia,
 ): void {
-  if (!state.medias.has(media))
-    state.medias.set(media, spawnMedia(monologueRef(self, ctx, state, m), ctx, media));
+  if (!state.medias.has(media)) state.medias.set(media, spawnMedia(monologueRef(self, state, m), ctx, media));
 }
 
 /**

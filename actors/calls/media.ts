@@ -12,7 +12,7 @@ import { bindUdpNow, closeQuietly } from '../../src/net/udp.ts';
 import { NG_REASON } from '../../src/ng/errors.ts';
 import { relayPacket } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
-import type { MediaMsg, OpenResult } from '../messages.ts';
+import type { MediaMsg } from '../messages.ts';
 import { type AnyRef, escalateToParent } from '../runtime.ts';
 
 interface MediaState {
@@ -52,6 +52,9 @@ function attach(ctx: DaemonContext, s: PacketStream): void {
   sock.on('message', onPacket);
   sock.on('error', onSocketError);
 }
+
+/** Whether a media's sockets are bound, and the ng error reason when they cannot be. */
+export type OpenResult = { ok: true } | { ok: false; reason: string };
 
 /**
  * Binds a media's RTP/RTCP pair on `local` (a new pair when `fresh`, or when it is bound elsewhere) and installs
@@ -134,7 +137,7 @@ function mediaActor(state: MediaState, msg: MediaMsg): MediaState {
 const afterMediaStop = (state: MediaState) => releaseMedia(state.ctx, state.media);
 
 // The call decides: one broken stream ends its call cleanly, never the others.
-const mediaOnCrash = escalateToParent<MediaMsg>(() => {});
+const mediaOnCrash = escalateToParent<MediaMsg>();
 
 export function spawnMedia(parent: AnyRef, ctx: DaemonContext, media: CallMedia): Ref<MediaMsg> {
   return spawn(parent, mediaActor, `media-${media.index}`, {

@@ -1,15 +1,13 @@
 /**
  * A monologue actor: one party's side of a call. It supervises one media actor per m= line (the call spawns them
- * under it and sends them socket work directly); its own failures and theirs go up to the call, which ends cleanly.
+ * under it and binds their sockets); its own failures and theirs go up to the call, which ends cleanly.
  */
 import { dispatch, type Ref, spawn } from 'nact';
-import type { DaemonContext } from '../context.ts';
 import type { MediaMsg, MonologueMsg } from '../messages.ts';
 import { type AnyRef, escalateToParent } from '../runtime.ts';
 
-interface MonologueState {
-  readonly ctx: DaemonContext;
-}
+/** Nothing of its own: the party's state is the call's model (src/call/model.ts Monologue). */
+type MonologueState = null;
 
 function monologueActor(
   state: MonologueState,
@@ -27,9 +25,8 @@ function monologueActor(
   return state;
 }
 
-// A monologue handles no request that waits for a reply: nothing to answer before escalating.
-const monologueOnCrash = escalateToParent<MonologueMsg>(() => {});
+const monologueOnCrash = escalateToParent<MonologueMsg>();
 
-export function spawnMonologue(parent: AnyRef, ctx: DaemonContext, name: string): Ref<MonologueMsg> {
-  return spawn(parent, monologueActor, name, { initialState: { ctx }, onCrash: monologueOnCrash });
+export function spawnMonologue(parent: AnyRef, name: string): Ref<MonologueMsg> {
+  return spawn(parent, monologueActor, name, { initialState: null, onCrash: monologueOnCrash });
 }
