@@ -21,6 +21,9 @@ import type { KernelTable } from '../kernel/table.ts';
 import { anyLoadLimit, type LoadSample } from '../src/control/load-limits.ts';
 import { Logger } from '../src/log/logger.ts';
 import { SupervisionLog } from '../src/log/supervision.ts';
+import { RelayLink } from '../src/relay-thread/link.ts';
+import type { RelayLinkData } from '../src/relay-thread/protocol.ts';
+import type { RelayThread } from '../src/relay-thread/relay-thread.ts';
 import { Counters } from '../src/stats/counters.ts';
 import { CallRegistry } from './calls/registry.ts';
 import type { DaemonContext, DaemonSettings } from './context.ts';
@@ -56,6 +59,13 @@ export interface DaemonOptions {
   timeoutScanMs?: number;
   /** An opened kernel table (`--table >= 0` that passed the preflight): streams are handed over to it. */
   kernelTable?: KernelTable;
+  /**
+   * Userspace forwarding without a kernel table: the relay thread (src/relay-thread/) takes the streams the kernel
+   * would take. `relayThread` in the main thread's daemon, `relayLink` (a link opened by the main thread) in a
+   * call thread.
+   */
+  relayThread?: RelayThread;
+  relayLink?: RelayLinkData;
   /** Set when this daemon is one call thread of several (actors/threads/): what the threads share. */
   threadShare?: ThreadShare;
 }
@@ -111,6 +121,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       log: supervision,
       onError: (e) => log.warn('kernel counter read failed', { error: e }),
     });
+  } else if (opts.relayLink || opts.relayThread) {
+    const data = opts.relayLink ?? opts.relayThread?.newLink();
+    if (data) ctx.kernel = new RelayLink(data);
   }
   const s = opts.settings;
   const loadMonitor =

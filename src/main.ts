@@ -11,6 +11,7 @@ import { preflight } from '../kernel/preflight.ts';
 import { KernelTable } from '../kernel/table.ts';
 import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
 import { Logger } from './log/logger.ts';
+import { RelayThread } from './relay-thread/relay-thread.ts';
 import { parseDtmfLogDest } from './rtp/dtmf-log.ts';
 
 const VERSION = '0.1.0';
@@ -103,6 +104,12 @@ async function main(argv: string[]): Promise<number> {
     xmlrpcFormat: cfg.xmlrpcFormat,
   };
   const threads = cfg.numThreads;
+  // Userspace forwarding: streams that need no JavaScript are relayed by the relay thread (src/relay-thread/);
+  // RTPENGINE_TS_RELAY_THREAD=0 keeps every packet on Node's sockets.
+  const relayThread =
+    kernelTable || process.env.RTPENGINE_TS_RELAY_THREAD === '0'
+      ? null
+      : await RelayThread.start((e) => log.err('relay thread failed', { error: e }));
   // the same listeners and kernel table whether calls live in this thread or in call threads
   const common = {
     settings,
@@ -114,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
     listenTcp: cfg.listenTcp.map((l) => ({ ...l })),
     log,
     ...(kernelTable ? { kernelTable } : {}),
+    ...(relayThread ? { relayThread } : {}),
   };
   let daemon: { ngPorts: number[]; tcpNgPorts: number[]; readonly calls: number; stop(): Promise<void> };
   try {
@@ -130,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       };
     }
   } catch (e) {
+    await relayThread?.stop();
     process.stderr.write(`rtpengine-ts: ${(e as Error).message}\n`);
     return 1;
   }
@@ -145,6 +154,8 @@ async function main(argv: string[]): Promise<number> {
     interfaces: cfg.interfaces,
     ports: `${cfg.portMin}-${cfg.portMax}`,
     forwarding: kernelTable ? `kernel (table ${cfg.table})` : 'userspace',
+    // userspace forwarding of plain streams by the relay thread (src/relay-thread/), else all on Node's sockets
+    relayThread: relayThread !== null,
     threads,
   });
   // Anything that escapes the actors is logged, never fatal: one bad packet or call must not end the others.
@@ -157,17 +168,20 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       log.notice('shutting down', { signal, calls: daemon.calls });
       const force = setTimeout(() => resolve(0), 3000);
-      daemon.stop().then(() => {
-        clearTimeout(force);
-        if (cfg.pidfile) {
-          try {
-            unlinkSync(cfg.pidfile);
-          } catch {
-            // gone already
+      daemon
+        .stop()
+        .then(() => relayThread?.stop())
+        .then(() => {
+          clearTimeout(force);
+          if (cfg.pidfile) {
+            try {
+              unlinkSync(cfg.pidfile);
+            } catch {
+              // gone already
+            }
           }
-        }
-        resolve(0);
-      });
+          resolve(0);
+        });
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -10,6 +10,7 @@
  */
 import type { Call, PacketStream } from '../../src/call/model.ts';
 import type { KernelLookup } from '../../src/call/query-tree.ts';
+import { relayTotals } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
 
 /** Bound, with somewhere to send to: the SDP's endpoint at least. */
@@ -90,21 +91,24 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
     const eb = b.endpoint!;
     // Kept false until the kernel said yes: meanwhile userspace goes on relaying.
     void kernel
-      .install({
-        pairId,
-        callId: call.callId,
-        family: la.family,
-        a: {
-          streamId: a.id,
-          endpoint: { address: ea.address, port: ea.port },
-          local: { address: la.address, port: la.port },
+      .install(
+        {
+          pairId,
+          callId: call.callId,
+          family: la.family,
+          a: {
+            streamId: a.id,
+            endpoint: { address: ea.address, port: ea.port },
+            local: { address: la.address, port: la.port },
+          },
+          b: {
+            streamId: b.id,
+            endpoint: { address: eb.address, port: eb.port },
+            local: { address: lb.address, port: lb.port },
+          },
         },
-        b: {
-          streamId: b.id,
-          endpoint: { address: eb.address, port: eb.port },
-          local: { address: lb.address, port: lb.port },
-        },
-      })
+        { a: a.socket!, b: b.socket! },
+      )
       .then((r) => {
         inFlight.delete(pairId);
         // The endpoints may have moved while the change was in flight: only a still-valid pair is marked.
@@ -135,6 +139,11 @@ export function unkernelizeCall(ctx: DaemonContext, call: Call): void {
           s.stats.packets += k.packets;
           s.stats.bytes += k.bytes;
           s.stats.lastPacket = Math.max(s.stats.lastPacket, Math.floor(k.lastPacketMs / 1000));
+          // the relay thread is userspace: what it relayed stays in the user totals after the pair is gone
+          if (!kernel.inKernel) {
+            relayTotals.packets += k.packets;
+            relayTotals.bytes += k.bytes;
+          }
         }
         s.kernelized = false;
       }
@@ -148,5 +157,6 @@ export function kernelLookup(ctx: DaemonContext): KernelLookup | undefined {
   const kernel = ctx.kernel;
   if (!kernel) return undefined;
   // Only a stream in the kernel now has live kernel counts; earlier ones were folded into its own stats.
-  return (s) => (s.kernelized ? (kernel.counters.get(s.id) ?? null) : null);
+  const lookup = (s: PacketStream) => (s.kernelized ? (kernel.counters.get(s.id) ?? null) : null);
+  return Object.assign(lookup, { inKernel: kernel.inKernel });
 }

@@ -79,14 +79,17 @@ export function statisticsReply(
   for (const entry of registry.entries())
     for (const m of entry.call.monologues.values())
       for (const media of m.medias) {
-        if (media.rtp.kernelized) kernelMedia++;
+        if (media.rtp.kernelized && ctx.kernel?.inKernel) kernelMedia++;
         else if (media.rtp.socket) userspaceMedia++;
       }
   const kernel = { packets: 0, bytes: 0 };
+  // the relay thread forwards in userspace: its counts are user figures
+  const user = { packets: relayTotals.packets, bytes: relayTotals.bytes };
   if (ctx.kernel) {
+    const into = ctx.kernel.inKernel ? kernel : user;
     for (const k of ctx.kernel.counters.values()) {
-      kernel.packets += k.packets;
-      kernel.bytes += k.bytes;
+      into.packets += k.packets;
+      into.bytes += k.bytes;
     }
   }
   return {
@@ -118,16 +121,16 @@ export function statisticsReply(
       offertimeoutsessions: c.closed['offer-timeout'],
       regularterminatedsessions: c.closed.regular,
       forcedterminatedsessions: c.closed.forced,
-      relayedpackets_user: relayTotals.packets,
+      relayedpackets_user: user.packets,
       relayedpacketerrors_user: relayTotals.errors,
-      relayedbytes_user: relayTotals.bytes,
+      relayedbytes_user: user.bytes,
       // kernel figures cover the streams in the kernel now (a stream's count ends with its kernel pair)
       relayedpackets_kernel: kernel.packets,
       relayedpacketerrors_kernel: 0,
       relayedbytes_kernel: kernel.bytes,
-      relayedpackets: relayTotals.packets + kernel.packets,
+      relayedpackets: user.packets + kernel.packets,
       relayedpacketerrors: relayTotals.errors,
-      relayedbytes: relayTotals.bytes + kernel.bytes,
+      relayedbytes: user.bytes + kernel.bytes,
       zerowaystreams: c.zeroWayStreams,
       onewaystreams: c.oneWayStreams,
       avgcallduration: fixed6(closed > 0 ? totalSeconds / closed : 0),

@@ -9,6 +9,7 @@
 import { dispatch, type Ref, spawn, stop } from 'nact';
 import type { ChangeResult, KernelCounterTable, KernelStreamPair, KernelTable } from '../../kernel/table.ts';
 import type { SupervisionLog } from '../../src/log/supervision.ts';
+import type { PairSockets } from '../../src/relay-thread/link.ts';
 import { type AnyRef, type Reply, supervise } from '../runtime.ts';
 
 export type KernelTableMsg =
@@ -28,9 +29,14 @@ export interface KernelTableHandle {
    * over through the mailbox took 1,000 turns (about 14 s at 100k packets/s, measured). The table gathers what
    * is queued within 5 ms into one nftables transaction either way, so ordering and batching are the same.
    */
-  install(pair: KernelStreamPair): Promise<ChangeResult>;
+  install(pair: KernelStreamPair, sockets?: PairSockets): Promise<ChangeResult>;
   remove(pairId: string): Promise<ChangeResult>;
   removeCall(callId: string): Promise<number>;
+  /**
+   * True for the kernel table; false for the relay thread (src/relay-thread/), which takes the same pairs in
+   * userspace: its streams count as userspace media in `statistics` and are not flagged `kernelized` in `query`.
+   */
+  readonly inKernel: boolean;
   /** Updated in place by every counter read. */
   readonly counters: KernelCounterTable;
   /** Stops the counter timer and the actor, and removes the table from the kernel. Idempotent. */
@@ -120,6 +126,7 @@ export function spawnKernelTable(
     install: (pair) => table.install(pair),
     remove: (pairId) => table.remove(pairId),
     removeCall: (callId) => table.removeCall(callId),
+    inKernel: true,
     counters: table.counters,
     close() {
       if (closed) return;

@@ -33,6 +33,7 @@ const daemon = await startDaemon({
   log,
   threadShare: data.share,
   ...(data.timeoutScanMs !== undefined ? { timeoutScanMs: data.timeoutScanMs } : {}),
+  ...(data.relay ? { relayLink: data.relay } : {}),
 });
 // the nft table has one owner, the main thread: this thread's changes and counters go through it
 if (data.kernel) daemon.ctx.kernel = kernelProxy(kernelLinkOver(port));

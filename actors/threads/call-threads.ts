@@ -4,7 +4,7 @@
  * the CLI's questions about calls and hands its settings changes to every thread (threaded-cli-env.ts), and
  * supervises the threads: one that dies is written as a supervision record and started again.
  */
-import { Worker } from 'node:worker_threads';
+import { type TransferListItem, Worker } from 'node:worker_threads';
 import type { Logger } from '../../src/log/logger.ts';
 import { describeError, type SupervisionLog } from '../../src/log/supervision.ts';
 import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
@@ -14,6 +14,7 @@ import { encodeNgReply, parseNgDatagram } from '../../src/ng/frame.ts';
 import { parseRequest } from '../../src/ng/request.ts';
 import { peekNgRoute } from '../../src/ng/route-peek.ts';
 import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
+import type { RelayThread } from '../../src/relay-thread/relay-thread.ts';
 import { mergeStatistics } from '../../src/stats/merge-statistics.ts';
 import { callIdHash } from '../calls/registry.ts';
 import type { DaemonSettings } from '../context.ts';
@@ -43,8 +44,8 @@ const THREAD_SCRIPT = new URL(
  * Starts a call thread. From the TypeScript sources (tests, RTPENGINE_TS_SOURCE) the worker first registers tsx's
  * loader: Node 20 gives worker threads neither the parent's `--import tsx` nor its module hooks.
  */
-function newThreadWorker(data: CallThreadData): Worker {
-  const limits = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+function newThreadWorker(data: CallThreadData, transferList: TransferListItem[]): Worker {
+  const limits = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }, transferList };
   if (!THREAD_SCRIPT.pathname.endsWith('.ts'))
     return new Worker(THREAD_SCRIPT, { workerData: data, ...limits });
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -84,6 +85,8 @@ type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; ti
 interface ThreadSlot {
   worker: Worker;
   ready: Promise<void>;
+  /** The thread's link to the relay thread, if any. */
+  relayLink?: number;
 }
 
 export interface CallThreadsOptions {
@@ -94,6 +97,8 @@ export interface CallThreadsOptions {
   timeoutScanMs?: number;
   /** The main thread's kernel table (`--table`): the threads' changes go to it (kernel-host.ts). */
   kernel?: KernelHost;
+  /** Userspace forwarding: each thread gets a link to the relay thread, dropped when the thread dies. */
+  relayThread?: RelayThread;
 }
 
 export class CallThreads implements NgHandler {
@@ -151,7 +156,9 @@ export class CallThreads implements NgHandler {
       ...(this.opts.timeoutScanMs !== undefined ? { timeoutScanMs: this.opts.timeoutScanMs } : {}),
       ...(this.opts.kernel ? { kernel: true } : {}),
     };
-    const worker = newThreadWorker(data);
+    const relay = this.opts.kernel ? undefined : this.opts.relayThread?.newLink();
+    if (relay) data.relay = relay;
+    const worker = newThreadWorker(data, relay ? [relay.port] : []);
     let readyResolve: () => void = () => {};
     let readyReject: (e: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => {
@@ -187,7 +194,7 @@ export class CallThreads implements NgHandler {
     worker.on('exit', (code) => {
       if (!this.#stopping) this.#failed(index, worker, new Error(`call thread exited with code ${code}`));
     });
-    return { worker, ready };
+    return { worker, ready, ...(relay ? { relayLink: relay.link } : {}) };
   }
 
   /** A thread died: its requests in flight get no answer (their clients retry), and a new thread takes its place. */
@@ -213,6 +220,7 @@ export class CallThreads implements NgHandler {
     for (const buffer of this.share.ports.values()) PortPool.releaseOwner(buffer, index + 1);
     Atomics.store(this.share.sessions, index, 0);
     this.opts.kernel?.threadGone(index);
+    if (slot.relayLink !== undefined) this.opts.relayThread?.dropLink(slot.relayLink);
     this.#slots[index] = this.#spawn(index);
   }
 

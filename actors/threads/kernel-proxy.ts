@@ -89,6 +89,7 @@ export function kernelProxy(link: KernelLink): KernelTableHandle {
     typeof r === 'number' ? { ok: false, error: 'unexpected answer' } : r;
 
   return {
+    inKernel: true,
     async install(pair: KernelStreamPair) {
       const asked: Asked = {
         pairId: pair.pairId,

@@ -3,6 +3,7 @@
  * thread is started with. Everything here crosses a thread boundary by structured clone: plain data only.
  */
 import type { NgDict } from '../../src/ng/types.ts';
+import type { RelayLinkData } from '../../src/relay-thread/protocol.ts';
 import type { DaemonSettings } from '../context.ts';
 import type { CliCall } from '../control/cli-commands.ts';
 import type { DatagramReplyPath } from '../control/dispatcher.ts';
@@ -56,6 +57,8 @@ export interface CallThreadData {
   logLevel: number;
   /** The main thread owns a kernel table (`--table`): the thread's ctx.kernel forwards to it. */
   kernel?: boolean;
+  /** Userspace forwarding with the relay thread: this thread's link to it (its port is transferred). */
+  relay?: RelayLinkData;
   timeoutScanMs?: number;
 }
 

@@ -12,6 +12,7 @@ import { start, stop } from 'nact';
 import type { KernelTable } from '../../kernel/table.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { SupervisionLog } from '../../src/log/supervision.ts';
+import type { RelayThread } from '../../src/relay-thread/relay-thread.ts';
 import { listenAddrsOf, startListeners } from '../control/surfaces.ts';
 import type { AnyRef } from '../runtime.ts';
 import type { DaemonOptions } from '../system.ts';
@@ -52,6 +53,8 @@ export async function startThreadedDaemon(
     threads: number;
     /** `--table`: one table for every thread, owned here (kernel-host.ts). */
     kernelTable?: KernelTable;
+    /** Userspace forwarding through the relay thread (src/relay-thread/), one link per call thread. */
+    relayThread?: RelayThread;
   },
 ): Promise<ThreadedDaemon> {
   const log = opts.log ?? new Logger();
@@ -69,6 +72,7 @@ export async function startThreadedDaemon(
     supervision,
     ...(opts.timeoutScanMs !== undefined ? { timeoutScanMs: opts.timeoutScanMs } : {}),
     ...(kernel ? { kernel } : {}),
+    ...(opts.relayThread ? { relayThread: opts.relayThread } : {}),
   }).catch((e: unknown) => {
     kernel?.close();
     throw e;

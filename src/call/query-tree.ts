@@ -12,9 +12,15 @@ function endpointDict(e: Endpoint | null): NgDict {
 }
 
 /** What the kernel forwarded for a stream (kernel/README.md), when this daemon runs with a kernel table. */
-export type KernelLookup = (
+/**
+ * A stream's counts outside its socket handler; `inKernel: false` when they come from the relay thread
+ * (userspace), whose streams are not flagged `kernelized`.
+ */
+export type KernelLookup = ((
   s: PacketStream,
-) => { packets: number; bytes: number; lastPacketMs: number } | null;
+) => { packets: number; bytes: number; lastPacketMs: number } | null) & {
+  readonly inKernel?: boolean;
+};
 
 function streamDict(s: PacketStream, media: CallMedia, kernel: KernelLookup | undefined): NgDict {
   const flags: string[] = [s.component === 'rtp' ? 'RTP' : 'RTCP'];
@@ -26,7 +32,7 @@ function streamDict(s: PacketStream, media: CallMedia, kernel: KernelLookup | un
   if (s.confirmed) flags.push('confirmed');
   if (s.strictSource) flags.push('strict source address');
   if (s.mediaHandover) flags.push('media handover');
-  if (s.kernelized) flags.push('kernelized');
+  if (s.kernelized && kernel?.inKernel !== false) flags.push('kernelized');
   const k = kernel?.(s) ?? null;
   const d: NgDict = {};
   // a rejected media has no ports

@@ -3,6 +3,7 @@
 import type { DaemonSettings } from '../../actors/context.ts';
 import { type Daemon, startDaemon } from '../../actors/system.ts';
 import { silentLogger } from '../../src/log/logger.ts';
+import type { RelayThread } from '../../src/relay-thread/relay-thread.ts';
 
 let nextRange = 41000 + (process.pid % 50) * 200;
 
@@ -26,7 +27,11 @@ export function loopbackSettings(portMin: number, portMax: number): DaemonSettin
   };
 }
 
-export async function testDaemon(over: Partial<DaemonSettings> = {}): Promise<Daemon> {
+/** `relayThread`: the daemon forwards plain streams through it (src/relay-thread/), as `rtpengine-ts` does. */
+export async function testDaemon(
+  over: Partial<DaemonSettings> = {},
+  extra: { relayThread?: RelayThread } = {},
+): Promise<Daemon> {
   const portMin = nextRange;
   nextRange += 200;
   return startDaemon({
@@ -34,6 +39,7 @@ export async function testDaemon(over: Partial<DaemonSettings> = {}): Promise<Da
     listenNg: [{ host: '127.0.0.1', port: 0 }],
     listenTcpNg: [{ host: '127.0.0.1', port: 0 }],
     log: silentLogger,
+    ...extra,
   });
 }
 
