@@ -7,9 +7,13 @@
  * Any signalling on the call (re-INVITE, answer, media control) takes every pair back first; pairs whose
  * endpoints did not change return to the kernel right after. Delete, timeout and a crash of the call's actors
  * remove the call's pairs in the call's cleanup, whatever happened before.
+ *
+ * Without a kernel table the relay thread (src/relay-thread/) takes the same pairs in userspace, and earlier:
+ * see `ready`.
  */
 import type { Call, PacketStream } from '../../src/call/model.ts';
 import type { KernelLookup } from '../../src/call/query-tree.ts';
+import { LEARNING_WINDOW_MS } from '../../src/rtp/endpoint-learning.ts';
 import { relayTotals } from '../../src/rtp/relay.ts';
 import type { DaemonContext } from '../context.ts';
 
@@ -20,8 +24,28 @@ function placed(s: PacketStream): boolean {
   );
 }
 
-function ready(s: PacketStream): boolean {
-  return placed(s) && (s.confirmed || s.learning === 'off' || s.asymmetric);
+/**
+ * The kernel takes a stream once its endpoint is confirmed (it only forwards from one source, for good). The relay
+ * thread takes it as soon as a packet taught the endpoint: it hands back the packet that confirms it, and any
+ * from another source, so learning goes on in the socket's handler and a move re-installs the pair.
+ */
+function ready(s: PacketStream, inKernel: boolean): boolean {
+  if (!placed(s)) return false;
+  if (s.confirmed || s.learning === 'off' || s.asymmetric) return true;
+  return !inKernel && s.endpointFromPacket;
+}
+
+/** The endpoints a pair was handed over with: a stream whose endpoint object changed since needs a new pair. */
+const installedWith = new WeakMap<PacketStream, PacketStream['endpoint']>();
+
+function moved(s: PacketStream): boolean {
+  return s.kernelized && installedWith.get(s) !== s.endpoint;
+}
+
+/** When learning would confirm an unconfirmed endpoint (0: confirmed, or never learned). */
+function confirmAtMs(s: PacketStream): number {
+  if (s.confirmed || s.learning === 'off' || s.asymmetric || s.learning === 'immediate') return 0;
+  return s.learningSince + LEARNING_WINDOW_MS;
 }
 
 function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
@@ -41,11 +65,14 @@ function needsUserspace(ctx: DaemonContext, s: PacketStream): boolean {
 }
 
 /** The pairs of this call that can be forwarded by the kernel now, with both legs. */
-function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketStream][] {
+function candidatePairs(ctx: DaemonContext, call: Call, inKernel: boolean): [PacketStream, PacketStream][] {
   const out: [PacketStream, PacketStream][] = [];
   const seen = new Set<PacketStream>();
   for (const m of call.monologues.values()) {
     if (!m.peer || m.deleted) continue;
+    // `inject DTMF` (either party): injected events continue the stream's own numbering and hold its audio back,
+    // so its packets must pass through userspace from the start, as rtpengine keeps such media out of the kernel
+    if (m.mediaControl?.injectDtmf || m.peer.mediaControl?.injectDtmf) continue;
     for (const media of m.medias) {
       if (media.rejected) continue;
       for (const a of [media.rtp, media.rtcp]) {
@@ -57,9 +84,10 @@ function candidatePairs(ctx: DaemonContext, call: Call): [PacketStream, PacketSt
         // at its SDP's word), as rtpengine kernelizes one-way streams with that flag
         const peerMedia = m.peer.medias[media.index - 1];
         const oneWay = media.unidirectional === true || peerMedia?.unidirectional === true;
-        const bothReady = ready(a) && ready(b);
-        const oneWayReady = oneWay && placed(a) && placed(b) && (ready(a) || ready(b));
-        if (!(bothReady || oneWayReady) || a.kernelized) continue;
+        const bothReady = ready(a, inKernel) && ready(b, inKernel);
+        const oneWayReady = oneWay && placed(a) && placed(b) && (ready(a, inKernel) || ready(b, inKernel));
+        if (!(bothReady || oneWayReady)) continue;
+        if (a.kernelized && !moved(a) && !moved(b)) continue;
         if (needsUserspace(ctx, a) || needsUserspace(ctx, b)) continue;
         if (a.local?.family !== b.local?.family || a.endpoint?.family !== a.local?.family) continue;
         if (b.endpoint?.family !== b.local?.family) continue;
@@ -80,7 +108,7 @@ const asked = new Set<string>();
 export function kernelizeCall(ctx: DaemonContext, call: Call): void {
   const kernel = ctx.kernel;
   if (!kernel) return;
-  for (const [a, b] of candidatePairs(ctx, call)) {
+  for (const [a, b] of candidatePairs(ctx, call, kernel.inKernel)) {
     const pairId = `${a.id}:${b.id}`;
     if (inFlight.has(pairId)) continue;
     inFlight.add(pairId);
@@ -107,7 +135,7 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
             local: { address: lb.address, port: lb.port },
           },
         },
-        { a: a.socket!, b: b.socket! },
+        { a: a.socket!, b: b.socket!, confirmAtMs: { a: confirmAtMs(a), b: confirmAtMs(b) } },
       )
       .then((r) => {
         inFlight.delete(pairId);
@@ -116,6 +144,8 @@ export function kernelizeCall(ctx: DaemonContext, call: Call): void {
         if (r.ok && still) {
           a.kernelized = true;
           b.kernelized = true;
+          installedWith.set(a, ea);
+          installedWith.set(b, eb);
         } else if (r.ok) {
           void kernel.remove(pairId);
         }

@@ -68,7 +68,10 @@ export interface PacketStream {
   sink: PacketStream | null;
   /** Its packets are forwarded by the kernel now (the socket only sees strays). */
   kernelized: boolean;
-  /** Called by the packet path once, when learning confirms the endpoint (the call may then hand over). */
+  /**
+   * Called by the packet path when learning first takes the endpoint from a packet, confirms it, or moves the
+   * endpoint of a stream handed over (to the relay thread): the call then hands its streams over (again).
+   */
   onConfirmed: ((s: PacketStream) => void) | null;
   /** Media control (block/silence, DTMF) read per packet; absent on streams no command has touched. */
   control?: StreamControl;

@@ -22,10 +22,16 @@ import {
 } from './protocol.ts';
 import { nodeSocketHandle } from './socket-handle.ts';
 
-/** The sockets of a pair: `a` is bound on pair.a.local, `b` on pair.b.local. */
+/**
+ * What the relay thread needs beyond the kernel's pair: the sockets (`a` bound on pair.a.local, `b` on
+ * pair.b.local), and for a leg whose endpoint is learned but not confirmed yet, when learning would confirm it:
+ * the first packet from the party at or after that time is handed back, so that the socket's handler confirms
+ * the endpoint as it would have (0 = confirmed already).
+ */
 export interface PairSockets {
   a: Socket;
   b: Socket;
+  confirmAtMs?: { a: number; b: number };
 }
 
 interface Installed {
@@ -124,8 +130,8 @@ export class RelayLink {
       link: this.#data.link,
       fdA,
       fdB,
-      a: { slot: slotA, source: sourceA, dest: sourceB },
-      b: { slot: slotB, source: sourceB, dest: sourceA },
+      a: { slot: slotA, source: sourceA, dest: sourceB, confirmAtMs: sockets.confirmAtMs?.a ?? 0 },
+      b: { slot: slotB, source: sourceB, dest: sourceA, confirmAtMs: sockets.confirmAtMs?.b ?? 0 },
     };
     this.#tell(m);
     // Node stops reading only after the relay thread was told: a packet in between is relayed by one of them.

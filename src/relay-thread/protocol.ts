@@ -13,6 +13,8 @@ export interface LegSpec {
   source: Uint8Array;
   /** sockaddr of the other party, where they go. */
   dest: Uint8Array;
+  /** Unix ms: the first packet from `source` at or after it is handed back (learning confirms with it); 0 = never. */
+  confirmAtMs: number;
 }
 
 /** From a link to the relay thread. */

@@ -1,8 +1,9 @@
 /**
  * The relay thread's entry point (started by relay-thread.ts): one epoll loop over the media sockets of every
  * stream pair its links handed over. A packet from the pair's learned source is sent on by the other socket to
- * the other party, and counted in the link's shared counters; anything else (another source, a runt) goes back
- * to the thread that owns the socket, whose handler treats it as if Node had read it (learning, strict source).
+ * the other party, and counted in the link's shared counters; anything else (another source, a runt, the one
+ * packet that confirms a learned endpoint) goes back to the thread that owns the socket, whose handler treats it
+ * as if Node had read it (learning, strict source).
  *
  * The loop blocks in epoll_wait, so this thread runs no event loop: its ports are read with
  * receiveMessageOnPort when the eventfd says something was posted. The wait also times out once a second, so
@@ -49,6 +50,7 @@ interface Leg {
   outFd: number;
   source: Buffer;
   dest: Buffer;
+  confirmAtMs: number;
 }
 
 /** epoll data of the eventfd; legs are numbered from 1. */
@@ -84,6 +86,7 @@ function run(libc: Libc, data: RelayWorkerData): void {
       outFd,
       source: Buffer.from(spec.source),
       dest: Buffer.from(spec.dest),
+      confirmAtMs: spec.confirmAtMs,
     };
     const c = spec.slot * COUNTER_FIELDS;
     link.counters[c] = 0;
@@ -192,6 +195,11 @@ function run(libc: Libc, data: RelayWorkerData): void {
         const fromLen = fromLength.readUInt32LE(0);
         // the relay path's own rule: fewer than 4 bytes is an error the owner counts
         if (length < 4 || !sameSockaddr(from, fromLen, leg.source)) {
+          handBack(leg, length, fromLen);
+          continue;
+        }
+        if (leg.confirmAtMs !== 0 && now >= leg.confirmAtMs) {
+          leg.confirmAtMs = 0;
           handBack(leg, length, fromLen);
           continue;
         }

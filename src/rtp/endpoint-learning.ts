@@ -60,11 +60,12 @@ export function learnFrom(
     const current = rank(s, s.endpoint.address, s.endpoint.port);
     const candidate = rank(s, address, port);
     if (candidate >= current || !s.endpointFromPacket) {
-      s.endpoint = { family, address, port };
+      if (!same(s.endpoint, address, port)) s.endpoint = { family, address, port };
       s.endpointFromPacket = true;
     }
   } else {
-    s.endpoint = { family, address, port };
+    // the same source keeps the same object: a stream handed over notices a move by identity (kernelize.ts)
+    if (!same(s.endpoint, address, port)) s.endpoint = { family, address, port };
     s.endpointFromPacket = true;
   }
   if (nowMs - s.learningSince >= LEARNING_WINDOW_MS) s.confirmed = true;

@@ -36,11 +36,16 @@ export function relayPacket(
   // `NAT-wait`: the party's NAT is open towards us once it has sent something
   if (s.natWait === true) s.natWait = false;
   const wasConfirmed = s.confirmed;
+  const wasLearned = s.endpointFromPacket;
+  const endpointBefore = s.endpoint;
   if (learnFrom(s, address, port, family === 'IPv6' ? 'IP6' : 'IP4', nowMs) === 'drop') {
     relayTotals.dropped++;
     return;
   }
-  if (!wasConfirmed && s.confirmed) s.onConfirmed?.(s);
+  // the call hands its streams over: once confirmed (kernel), once learned (relay thread), and again on a move
+  const learnedNow = !wasLearned && s.endpointFromPacket;
+  if ((!wasConfirmed && s.confirmed) || learnedNow || (s.kernelized && s.endpoint !== endpointBefore))
+    s.onConfirmed?.(s);
   // `drop-traffic start`: rtpengine 10.5 does not even count these packets in the stream's stats
   if (s.dropTraffic === true) {
     relayTotals.dropped++;
