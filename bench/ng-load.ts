@@ -85,6 +85,8 @@ export async function establishCalls(
 }
 
 export interface SetupRateResult {
+  /** How long the measurement ran. */
+  seconds: number;
   setupsPerSecond: number;
   completedSetups: number;
   requests: number;
@@ -97,13 +99,15 @@ export interface SetupRateResult {
 
 /**
  * Each of `inFlight` workers repeats offer -> answer -> delete on a fresh call for `durationMs`, so
- * `inFlight` requests are outstanding at any moment. Every request's latency is recorded.
+ * `inFlight` requests are outstanding at any moment. Every request's latency is recorded (also into `pooled`,
+ * when given: the rounds of one level are summed up from all their samples).
  */
 export async function measureSetupRate(
   client: NgClient,
   durationMs: number,
   run: string,
   inFlight = 32,
+  pooled?: LatencySamples,
 ): Promise<SetupRateResult> {
   const failures = newFailures();
   const latencies = new LatencySamples();
@@ -114,6 +118,7 @@ export async function measureSetupRate(
   const until = started + durationMs;
   const step = async (outcome: NgOutcome): Promise<boolean> => {
     latencies.add(outcome.latencyMs);
+    pooled?.add(outcome.latencyMs);
     if (isOk(outcome)) return true;
     countFailure(failures, outcome);
     return false;
@@ -134,11 +139,39 @@ export async function measureSetupRate(
   const sorted = latencies.sorted();
   return {
     setupsPerSecond: completed / seconds,
+    seconds,
     completedSetups: completed,
     requests: latencies.size,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     failures,
     clientCpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
+}
+
+/**
+ * Several rounds of one level as one result: setups over the summed time, percentiles over every request of every
+ * round (`pooled`), failures added up, the client's share averaged over time.
+ */
+export function mergeSetupRates(rounds: readonly SetupRateResult[], pooled: LatencySamples): SetupRateResult {
+  const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
+  const completed = rounds.reduce((s, r) => s + r.completedSetups, 0);
+  const failures = newFailures();
+  for (const r of rounds) {
+    failures.total += r.failures.total;
+    failures.timeouts += r.failures.timeouts;
+    for (const [reason, n] of Object.entries(r.failures.reasons))
+      failures.reasons[reason] = (failures.reasons[reason] ?? 0) + n;
+  }
+  const sorted = pooled.sorted();
+  return {
+    seconds,
+    setupsPerSecond: seconds > 0 ? completed / seconds : 0,
+    completedSetups: completed,
+    requests: pooled.size,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    failures,
+    clientCpuShare: seconds > 0 ? rounds.reduce((s, r) => s + r.clientCpuShare * r.seconds, 0) / seconds : 0,
   };
 }

@@ -13,14 +13,24 @@ import {
   tsUnavailableReason,
 } from './daemon.ts';
 import { NgClient } from './ng-client.ts';
-import { type EstablishResult, establishCalls, measureSetupRate, type SetupRateResult } from './ng-load.ts';
+import {
+  type EstablishResult,
+  establishCalls,
+  measureSetupRate,
+  mergeSetupRates,
+  type SetupRateResult,
+} from './ng-load.ts';
 import { fileLimit, openFiles, rssBytes } from './proc-stats.ts';
 import { type RelayStepResult, type RelayTiming, runRelayStep } from './relay.ts';
 import { type MetricRow, renderTable } from './report.ts';
-import { sleep } from './stats.ts';
+import { LatencySamples, sleep } from './stats.ts';
 
 interface Plan {
+  /** Per round: each level is measured in `ngRounds` rounds that alternate between the two daemons. */
   ngDurationMs: number;
+  ngRounds: number;
+  /** Unmeasured setup load before each round. */
+  ngWarmupMs: number;
   backgroundLevels: number[];
   relayTiming: RelayTiming;
   cpuCalls: number;
@@ -49,13 +59,17 @@ const capped = (calls: number): number => Math.min(calls, callCeiling);
 const plan: Plan = quick
   ? {
       ngDurationMs: 1500,
+      ngRounds: 1,
+      ngWarmupMs: 300,
       backgroundLevels: [0, 200, capped(1000)],
       relayTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
       cpuCalls: 100,
       capacitySteps: [100, 200, 400],
     }
   : {
-      ngDurationMs: 10000,
+      ngDurationMs: 5000,
+      ngRounds: 3,
+      ngWarmupMs: 1000,
       backgroundLevels: [0, capped(1000), capped(10000)],
       relayTiming: { warmupMs: 1000, measureMs: 5000, drainMs: 300 },
       cpuCalls: 100,
@@ -114,26 +128,37 @@ async function withDaemon<T>(kind: ProxyKind, body: (daemon: RunningDaemon) => P
   }
 }
 
-/** One fresh daemon per level, so that neither memory nor latency carries traces of an earlier level. */
-async function measureNgLevel(kind: ProxyKind, activeCalls: number): Promise<NgLevel> {
+/**
+ * One fresh daemon per level and round, so that neither memory nor latency carries traces of an earlier one.
+ * Latencies also go into `pooled` (the level's samples over all rounds).
+ */
+async function measureNgRound(
+  kind: ProxyKind,
+  activeCalls: number,
+  round: number,
+  pooled: LatencySamples,
+): Promise<NgLevel> {
   return withDaemon(kind, async (daemon) => {
     const client = await NgClient.open('127.0.0.1', daemon.ngPort);
     try {
       await sleep(300);
       const idleRssBytes = rssBytes(daemon.pid);
-      const background = await establishCalls(client, activeCalls, `bg${activeCalls}`);
+      const background = await establishCalls(client, activeCalls, `bg${activeCalls}r${round}`);
       await sleep(500);
+      // memory with the background calls only, before any setup load
+      const withCalls = { rssBytes: rssBytes(daemon.pid), openFiles: openFiles(daemon.pid) };
+      // the same load for a moment first, unmeasured: a JIT compiler (ours) warms up, and both meet the same start
+      await measureSetupRate(client, plan.ngWarmupMs, `warm${activeCalls}r${round}`);
       const level: NgLevel = {
         activeCalls: background.established,
         background,
-        rssBytes: rssBytes(daemon.pid),
+        ...withCalls,
         idleRssBytes,
-        openFiles: openFiles(daemon.pid),
-        setups: await measureSetupRate(client, plan.ngDurationMs, `rate${activeCalls}`),
+        setups: await measureSetupRate(client, plan.ngDurationMs, `rate${activeCalls}r${round}`, 32, pooled),
       };
       const s = level.setups;
       log(
-        `${kind}: ${background.established} active calls (made in ${fmt(background.seconds, 1)} s, ${background.failures.total} failed): ` +
+        `${kind}: round ${round + 1}/${plan.ngRounds}, ${background.established} active calls (made in ${fmt(background.seconds, 1)} s, ${background.failures.total} failed): ` +
           `${fmt(s.setupsPerSecond, 0)} setups/s, p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms, ` +
           `${s.failures.total} failures (${s.failures.timeouts} timeouts), RSS ${fmt(level.rssBytes / 2 ** 20, 1)} MiB, ` +
           `client CPU ${fmt(s.clientCpuShare * 100, 0)}% of a core`,
@@ -191,26 +216,68 @@ async function measureRelay(kind: ProxyKind, results: ProxyResults): Promise<voi
   });
 }
 
-async function benchProxy(kind: ProxyKind): Promise<ProxyResults> {
-  const results: ProxyResults = { kind, ng: [], capacity: [], errors: [] };
-  if (kind === 'ts') {
-    const reason = tsUnavailableReason();
-    if (reason) {
-      results.unavailable = reason;
-      log(`ts: not available: ${reason}`);
-      return results;
+/** Several rounds of one level as one: setups and percentiles over all of them, memory from the round in the middle. */
+function mergeRounds(rounds: NgLevel[], pooled: LatencySamples): NgLevel {
+  const byMemory = [...rounds].sort((a, b) => a.rssBytes - a.idleRssBytes - (b.rssBytes - b.idleRssBytes));
+  const middle = byMemory[Math.floor(byMemory.length / 2)] as NgLevel;
+  return {
+    ...middle,
+    setups: mergeSetupRates(
+      rounds.map((r) => r.setups),
+      pooled,
+    ),
+  };
+}
+
+/**
+ * The ng levels, each in rounds that alternate between the daemons (rtpengine first in odd rounds, ours first in
+ * even ones), so that the machine's drift (other tenants' load moved either daemon's figures by up to 35% between
+ * runs) weighs on both alike.
+ */
+async function benchNg(byKind: Map<ProxyKind, ProxyResults>): Promise<void> {
+  for (const level of plan.backgroundLevels) {
+    const rounds = new Map<ProxyKind, NgLevel[]>(kinds.map((k) => [k, []]));
+    const pooled = new Map<ProxyKind, LatencySamples>(kinds.map((k) => [k, new LatencySamples()]));
+    for (let round = 0; round < plan.ngRounds; round++) {
+      for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
+        const results = byKind.get(kind) as ProxyResults;
+        if (results.unavailable) continue;
+        try {
+          rounds
+            .get(kind)
+            ?.push(await measureNgRound(kind, level, round, pooled.get(kind) as LatencySamples));
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          if (results.ng.length === 0 && rounds.get(kind)?.length === 0) results.unavailable = reason;
+          results.errors.push(reason);
+          log(`${kind}: not available: ${reason}`);
+        }
+      }
+    }
+    for (const kind of kinds) {
+      const done = rounds.get(kind) ?? [];
+      if (done.length === 0) continue;
+      const merged = mergeRounds(done, pooled.get(kind) as LatencySamples);
+      (byKind.get(kind) as ProxyResults).ng.push(merged);
+      const s = merged.setups;
+      log(
+        `${kind}: ${level} active calls, ${done.length} rounds: ${fmt(s.setupsPerSecond, 0)} setups/s, ` +
+          `p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms over ${s.requests} requests`,
+      );
     }
   }
+}
+
+async function benchRelay(results: ProxyResults): Promise<void> {
+  if (results.unavailable) return;
+  log(`--- ${results.kind}: relay ---`);
   try {
-    for (const level of plan.backgroundLevels) results.ng.push(await measureNgLevel(kind, level));
-    await measureRelay(kind, results);
+    await measureRelay(results.kind, results);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    if (results.ng.length === 0) results.unavailable = reason;
     results.errors.push(reason);
-    log(`${kind}: not available: ${reason}`);
+    log(`${results.kind}: relay not measured: ${reason}`);
   }
-  return results;
 }
 
 function memoryPerCall(level: NgLevel | undefined): number | undefined {
@@ -339,9 +406,17 @@ async function main(): Promise<void> {
   }
   const byKind = new Map<ProxyKind, ProxyResults>();
   for (const kind of kinds) {
-    log(`--- ${kind} ---`);
-    byKind.set(kind, await benchProxy(kind));
+    const results: ProxyResults = { kind, ng: [], capacity: [], errors: [] };
+    const reason = kind === 'ts' ? tsUnavailableReason() : undefined;
+    if (reason) {
+      results.unavailable = reason;
+      log(`ts: not available: ${reason}`);
+    }
+    byKind.set(kind, results);
   }
+  log(`--- ng setups: ${plan.ngRounds} rounds per level, alternating between the daemons ---`);
+  await benchNg(byKind);
+  for (const results of byKind.values()) await benchRelay(results);
   console.log('');
   console.log(renderTable(buildRows(byKind)));
   console.log('');
