@@ -123,7 +123,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
   } else if (opts.relayLink || opts.relayThread) {
     const data = opts.relayLink ?? opts.relayThread?.newLink();
-    if (data) ctx.kernel = new RelayLink(data);
+    if (data) {
+      const link = new RelayLink(data);
+      // its sockets are Node's again and later installs fail (RelayLink): every call goes on, counts kept
+      link.onLost = () =>
+        log.err('relay thread gone: this thread relays every packet on its own sockets now');
+      ctx.kernel = link;
+    }
   }
   const s = opts.settings;
   const loadMonitor =

@@ -38,6 +38,9 @@ interface Installed {
   callId: string;
   slotA: number;
   slotB: number;
+  /** The duplicates handed to the relay thread (it closes them; after its loss, this side does). */
+  fdA: number;
+  fdB: number;
   a: Socket;
   b: Socket;
 }
@@ -87,8 +90,15 @@ export class RelayLink {
     this.#table = new Float64Array(data.counters);
     this.#wake.writeBigUInt64LE(1n);
     this.#port.on('message', (m: HandedBack) => this.#handedBack(m));
+    // the relay thread died (or was stopped): its end of the channel closed
+    this.#port.on('close', () => this.#lost());
     // handed-back packets are rare: the port must not keep a thread alive on its own
     this.#port.unref();
+  }
+
+  /** Whether the relay thread is gone: every socket is Node's again, and nothing more is handed over. */
+  get lost(): boolean {
+    return this.#closed;
   }
 
   /** Keyed by stream id (the leg that receives that party's packets), as the kernel table's. */
@@ -137,7 +147,7 @@ export class RelayLink {
     // Node stops reading only after the relay thread was told: a packet in between is relayed by one of them.
     ha.recvStop();
     hb.recvStop();
-    this.#pairs.set(pair.pairId, { callId: pair.callId, slotA, slotB, a: sockets.a, b: sockets.b });
+    this.#pairs.set(pair.pairId, { callId: pair.callId, slotA, slotB, fdA, fdB, a: sockets.a, b: sockets.b });
     const ofCall = this.#byCall.get(pair.callId) ?? new Set<string>();
     this.#byCall.set(pair.callId, ofCall);
     ofCall.add(pair.pairId);
@@ -171,6 +181,27 @@ export class RelayLink {
     this.#port.close();
   }
 
+  /**
+   * The relay thread is gone: Node reads every socket it had again, so no call goes silent. The streams stay
+   * marked as handed over until their call's next signalling takes them back: their counts up to the loss stay
+   * readable here (the shared memory outlives the thread), and query adds what Node counts from now on.
+   */
+  #lost(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const libc = loadLibc();
+    for (const p of this.#pairs.values()) {
+      for (const s of [p.a, p.b]) nodeSocketHandle(s)?.recvStart();
+      // nobody reads the duplicates any more: closing them frees the ports once Node's sockets close too
+      libc?.close(p.fdA);
+      libc?.close(p.fdB);
+    }
+    this.onLost?.();
+  }
+
+  /** Called once when the relay thread is found gone (the daemon logs it). */
+  onLost: (() => void) | null = null;
+
   #removePair(pairId: string): void {
     const p = this.#pairs.get(pairId);
     if (!p) return;
@@ -183,7 +214,7 @@ export class RelayLink {
       // a socket closed meanwhile has no handle any more, and nothing to read
       nodeSocketHandle(s)?.recvStart();
     }
-    this.#tell({ op: 'remove', link: this.#data.link, slotA: p.slotA });
+    if (!this.#closed) this.#tell({ op: 'remove', link: this.#data.link, slotA: p.slotA });
     for (const [id, c] of this.#counters) if (c.pairId === pairId) this.#counters.delete(id);
     this.#socketOfSlot.delete(p.slotA);
     this.#socketOfSlot.delete(p.slotB);

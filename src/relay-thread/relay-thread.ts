@@ -30,12 +30,16 @@ export class RelayThread {
   readonly #wakeBytes = Buffer.alloc(8);
   #nextLink = 1;
   #stopped: Promise<void> | null = null;
+  #exited = false;
 
   private constructor(worker: Worker, control: MessagePort, wakeFd: number) {
     this.#worker = worker;
     this.#control = control;
     this.#wakeFd = wakeFd;
     this.#wakeBytes.writeBigUInt64LE(1n);
+    worker.once('exit', () => {
+      this.#exited = true;
+    });
   }
 
   /**
@@ -81,9 +85,18 @@ export class RelayThread {
     this.#tell({ op: 'drop-link', link });
   }
 
+  /** Ends the thread abruptly, as a crash would (fault-injection hook for tests): its links take their sockets back. */
+  kill(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
   /** Stops forwarding and ends the thread (every duplicated socket closed). Idempotent. */
   stop(): Promise<void> {
     this.#stopped ??= new Promise<void>((resolve) => {
+      if (this.#exited) {
+        resolve();
+        return;
+      }
       const done = () => {
         clearTimeout(timer);
         void this.#worker.terminate().then(() => resolve());

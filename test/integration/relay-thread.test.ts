@@ -224,3 +224,57 @@ test('delete stops the forwarding and leaves the ports free for anyone to bind',
     bob.close();
   }
 });
+
+test('when the relay thread dies, its calls go on through Node and keep their counts; new calls work', async () => {
+  const { alice, bob, toAlice, toBob, streams } = await establishedCall('rt-5');
+  try {
+    for (let i = 3; i < 13; i++) await alice.send(rtpPacket(i, 1), toAlice);
+    await bob.waitFor(13);
+    assert.equal(bob.received.length, 13);
+    assert.ok(streams.get('tagA')!.kernelized);
+    await relay.kill();
+    const link = daemon.ctx.kernel as unknown as { lost: boolean };
+    const end = Date.now() + 3000;
+    while (!link.lost && Date.now() < end) await sleep(10);
+    assert.ok(link.lost, "the daemon's link noticed the loss");
+    for (let i = 13; i < 23; i++) {
+      await alice.send(rtpPacket(i, 1), toAlice);
+      await bob.send(rtpPacket(i, 2), toBob);
+    }
+    await bob.waitFor(23);
+    await alice.waitFor(13);
+    assert.equal(bob.received.length, 23, "alice's packets still reach bob, through Node's socket now");
+    assert.equal(alice.received.length, 13, "and bob's reach alice");
+    const q = await ng.request({ command: 'query', 'call-id': 'rt-5' });
+    assert.equal(
+      ((q.totals as NgDict).RTP as NgDict).packets,
+      23 + 13,
+      'counts from before and after the loss',
+    );
+    const del = await ng.request({ command: 'delete', 'call-id': 'rt-5' });
+    assert.equal(del.result, 'ok');
+    await sleep(50);
+    // the duplicates the dead thread held were closed: the ports are free
+    for (const port of [toAlice, toBob]) {
+      const s = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(port, '127.0.0.1', () => resolve());
+      });
+      s.close();
+    }
+    // a new call is relayed by Node alone
+    const next = await establishedCall('rt-6');
+    try {
+      assert.ok(![...next.streams.values()].some((s) => s.kernelized), 'nothing handed over any more');
+      assert.equal(next.bob.received.length, 3);
+    } finally {
+      await ng.request({ command: 'delete', 'call-id': 'rt-6' });
+      next.alice.close();
+      next.bob.close();
+    }
+  } finally {
+    alice.close();
+    bob.close();
+  }
+});
