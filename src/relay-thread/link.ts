@@ -43,6 +43,8 @@ interface Installed {
   fdB: number;
   a: Socket;
   b: Socket;
+  /** The stream ids its counters are published under. */
+  streams: [string, string];
 }
 
 /** A leg's counters read from shared memory at the moment they are asked for. */
@@ -147,7 +149,16 @@ export class RelayLink {
     // Node stops reading only after the relay thread was told: a packet in between is relayed by one of them.
     ha.recvStop();
     hb.recvStop();
-    this.#pairs.set(pair.pairId, { callId: pair.callId, slotA, slotB, fdA, fdB, a: sockets.a, b: sockets.b });
+    this.#pairs.set(pair.pairId, {
+      callId: pair.callId,
+      slotA,
+      slotB,
+      fdA,
+      fdB,
+      a: sockets.a,
+      b: sockets.b,
+      streams: [pair.a.streamId, pair.b.streamId],
+    });
     const ofCall = this.#byCall.get(pair.callId) ?? new Set<string>();
     this.#byCall.set(pair.callId, ofCall);
     ofCall.add(pair.pairId);
@@ -215,7 +226,7 @@ export class RelayLink {
       nodeSocketHandle(s)?.recvStart();
     }
     if (!this.#closed) this.#tell({ op: 'remove', link: this.#data.link, slotA: p.slotA });
-    for (const [id, c] of this.#counters) if (c.pairId === pairId) this.#counters.delete(id);
+    for (const id of p.streams) if (this.#counters.get(id)?.pairId === pairId) this.#counters.delete(id);
     this.#socketOfSlot.delete(p.slotA);
     this.#socketOfSlot.delete(p.slotB);
     // reused only after the relay thread read the removal: the port is one queue, so the removal comes first

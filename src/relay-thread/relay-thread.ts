@@ -44,8 +44,8 @@ export class RelayThread {
 
   /**
    * Starts the relay thread; null where it cannot run (not Linux, no libc through koffi, no eventfd), and the
-   * daemon relays with Node's sockets alone. `onError` hears of the thread's death (its streams then stop
-   * flowing until their call's next signalling, as with a lost kernel table).
+   * daemon relays with Node's sockets alone. `onError` hears of an error that ended the thread; however it ends,
+   * every link sees its channel close and gives its sockets back to Node (link.ts), so no call goes silent.
    */
   static async start(onError: (e: Error) => void): Promise<RelayThread | null> {
     const libc = loadLibc();
