@@ -27,10 +27,10 @@ export function loopbackSettings(portMin: number, portMax: number): DaemonSettin
   };
 }
 
-/** `relayThread`: the daemon forwards plain streams through it (src/relay-thread/), as `rtpengine-ts` does. */
+/** `relayThread`: the daemon forwards plain streams through it (src/relay-thread/), as `rtpengine-ts` does; `timeoutScanMs` shortens the timeouts scan. */
 export async function testDaemon(
   over: Partial<DaemonSettings> = {},
-  extra: { relayThread?: RelayThread } = {},
+  extra: { relayThread?: RelayThread; timeoutScanMs?: number } = {},
 ): Promise<Daemon> {
   const portMin = nextRange;
   nextRange += 200;
