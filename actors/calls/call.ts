@@ -15,7 +15,7 @@ import {
 } from '../../src/call/negotiate.ts';
 import { selectParticipants } from '../../src/call/participants.ts';
 import { queryTree, type TreeSelection, withSubscriptions } from '../../src/call/query-tree.ts';
-import { parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
+import { keepOfferSession, parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
 import { NG_REASON, NgError } from '../../src/ng/errors.ts';
 import type { MediaControlRequest } from '../../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
@@ -152,6 +152,7 @@ async function offerOrAnswer(
     throw e;
   }
   pairing.sender.lastSdp = req.sdp;
+  if (req.command === 'offer') keepOfferSession(pairing.sender, req.sdp, session);
   applyRelayFlags(pairing, req, now);
   return { sdp };
 }

@@ -69,8 +69,23 @@ function staticCodec(pt: string | undefined): string | null {
   return pt !== undefined ? (STATIC[pt] ?? null) : null;
 }
 
+/**
+ * The offerer's SDP as parsed for its offer, kept until the answer reads it (parsed sessions are immutable): an
+ * answer then needs no second parse of the offer. Only offers wait here, and only until their answer.
+ */
+const offersAwaitingAnswer = new WeakMap<Monologue, { text: string; session: SdpSession }>();
+
+export function keepOfferSession(offerer: Monologue, text: string, session: SdpSession): void {
+  offersAwaitingAnswer.set(offerer, { text, session });
+}
+
 function offerSession(offerer: Monologue): SdpSession | null {
   if (offerer.lastSdp === null) return null;
+  const kept = offersAwaitingAnswer.get(offerer);
+  if (kept !== undefined) {
+    offersAwaitingAnswer.delete(offerer);
+    if (kept.text === offerer.lastSdp) return kept.session;
+  }
   try {
     return parseSdp(offerer.lastSdp);
   } catch {
