@@ -31,7 +31,7 @@ import {
   type SeenDtmf,
   type StreamControl,
 } from '../../src/rtp/media-control.ts';
-import { payloadTypesOfSdp } from '../../src/rtp/payload-types.ts';
+import { payloadTypesOfSdp, payloadTypesOfSession } from '../../src/rtp/payload-types.ts';
 import { sendDelayed } from '../../src/rtp/relay.ts';
 import { applyRelayFlags, latchedRebinds } from '../../src/rtp/relay-flags.ts';
 import { g711Encoder } from '../../src/rtp/tone.ts';
@@ -152,6 +152,8 @@ async function offerOrAnswer(
     throw e;
   }
   pairing.sender.lastSdp = req.sdp;
+  // read from the SDP just parsed, not from its text again (refreshMediaControl asks for them next)
+  payloadTypesCache.set(pairing.sender, { sdp: req.sdp, types: payloadTypesOfSession(session) });
   if (req.command === 'offer') keepOfferSession(pairing.sender, req.sdp, session);
   applyRelayFlags(pairing, req, now);
   return { sdp };
