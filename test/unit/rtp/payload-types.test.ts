@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseSdp } from '../../../src/sdp/index.ts';
 import { payloadTypesOfSdp, payloadTypesOfSession } from '../../../src/rtp/payload-types.ts';
+import { parseSdp } from '../../../src/sdp/index.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
