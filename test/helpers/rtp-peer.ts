@@ -18,7 +18,7 @@ export class RtpPeer {
   }
 
   static async open(address = '127.0.0.1', port = 0): Promise<RtpPeer> {
-    const sock = createSocket('udp4');
+    const sock = createSocket(address.includes(':') ? 'udp6' : 'udp4');
     await new Promise<void>((res) => sock.bind(port, address, () => res()));
     const p = new RtpPeer(sock);
     p.port = sock.address().port;

@@ -6,79 +6,45 @@
  * endpoints over; delete stops the forwarding and frees the ports for anyone to bind.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
-import { after, before, test } from 'node:test';
-import type { Daemon } from '../../actors/system.ts';
-import type { PacketStream } from '../../src/call/model.ts';
+import { test } from 'node:test';
 import type { NgDict } from '../../src/ng/types.ts';
-import { RelayThread } from '../../src/relay-thread/relay-thread.ts';
-import { mediaPort, sdpFor, testDaemon } from '../helpers/daemon.ts';
-import { NgClient, str } from '../helpers/ng-client.ts';
+import { twoPartyCall } from '../helpers/call.ts';
+import { mediaPort, sdpFor } from '../helpers/daemon.ts';
+import { str } from '../helpers/ng-client.ts';
+import {
+  assertPortsFree,
+  eventually,
+  firstStreamFlags,
+  rtpStreamsOf,
+  sleep,
+  useRelayThreadDaemon,
+} from '../helpers/relay-thread.ts';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.ts';
 
-let relay: RelayThread;
-let daemon: Daemon;
-let ng: NgClient;
-
-before(async () => {
-  const started = await RelayThread.start((e) => {
-    throw e;
-  });
-  assert.ok(started, 'the relay thread starts on Linux');
-  relay = started;
-  // the first packet confirms an endpoint: the handover follows at once, not 3 s later
-  daemon = await testDaemon({ endpointLearning: 'immediate' }, { relayThread: relay });
-  ng = new NgClient('127.0.0.1', daemon.ngPorts[0] ?? 0);
-});
-
-after(async () => {
-  ng.close();
-  await daemon.stop();
-  await relay.stop();
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// the first packet confirms an endpoint: the handover follows at once, not 3 s later
+const live = useRelayThreadDaemon({ endpointLearning: 'immediate' });
 
 function offer(callId: string, sdp: string, flags: string[] = []): Record<string, NgDict[string]> {
   return { command: 'offer', 'call-id': callId, 'from-tag': 'tagA', sdp, flags, replace: ['origin'] };
 }
 
-/** The RTP streams of a call, keyed by the tag of the party whose packets they receive. */
-function rtpStreams(callId: string): Map<string, PacketStream> {
-  const out = new Map<string, PacketStream>();
-  for (const entry of daemon.registry.entries()) {
-    if (entry.call.callId !== callId) continue;
-    for (const m of entry.call.monologues.values()) {
-      const media = m.medias[0];
-      if (media && m.tag !== null) out.set(m.tag, media.rtp);
-    }
-  }
-  return out;
-}
-
 /** Sets up alice -> bob, exchanges a few packets both ways (confirming both), and waits for the handover. */
 async function establishedCall(callId: string, flags: string[] = []) {
-  const alice = await RtpPeer.open();
-  const bob = await RtpPeer.open();
-  const o = await ng.request(offer(callId, sdpFor(alice.port, 'alice'), flags));
-  assert.equal(o.result, 'ok');
-  const toBob = mediaPort(str(o.sdp));
-  const a = await ng.request({
-    ...offer(callId, sdpFor(bob.port, 'bob'), flags),
-    command: 'answer',
-    'to-tag': 'tagB',
+  const keys = { flags, replace: ['origin'] };
+  const { alice, bob, toAlice, toBob } = await twoPartyCall(live.ng, callId, {
+    fromTag: 'tagA',
+    toTag: 'tagB',
+    offer: keys,
+    answer: keys,
   });
-  assert.equal(a.result, 'ok');
-  const toAlice = mediaPort(str(a.sdp));
   for (let i = 0; i < 3; i++) {
     await alice.send(rtpPacket(i, 1), toAlice);
     await bob.send(rtpPacket(i, 2), toBob);
   }
   await alice.waitFor(3);
   await bob.waitFor(3);
-  const streams = rtpStreams(callId);
-  const end = Date.now() + 2000;
-  while (![...streams.values()].every((s) => s.kernelized) && Date.now() < end) await sleep(5);
+  const streams = rtpStreamsOf(live.daemon, callId);
+  await eventually(() => [...streams.values()].every((s) => s.kernelized));
   return { alice, bob, toAlice, toBob, streams };
 }
 
@@ -100,29 +66,27 @@ test('a confirmed plain call is forwarded by the relay thread: Node no longer re
     assert.equal(bob.received[22]!.port, toBob, 'symmetric: from the port announced to bob');
     assert.equal(bob.received[22]!.data.readUInt16BE(2), 22, 'payload unchanged');
     assert.deepEqual([fromAlice.stats.packets, fromBob.stats.packets], nodeCounts, "Node's handler saw none");
-    const relayed = daemon.ctx.kernel?.counters.get(fromAlice.id);
+    const relayed = live.daemon.ctx.kernel?.counters.get(fromAlice.id);
     assert.ok(
       relayed && relayed.packets >= 17,
       `the relay thread counted alice's packets (${relayed?.packets})`,
     );
 
-    const q = await ng.request({ command: 'query', 'call-id': 'rt-1' });
+    const q = await live.ng.request({ command: 'query', 'call-id': 'rt-1' });
     const rtp = (q.totals as NgDict).RTP as NgDict;
     assert.equal(rtp.packets, 46, 'query counts both paths');
     assert.equal(rtp.bytes, 46 * 172);
-    const tagA = (q.tags as NgDict).tagA as NgDict;
-    const flags = ((((tagA.medias as NgDict[])[0] as NgDict).streams as NgDict[])[0] as NgDict)
-      .flags as string[];
+    const flags = await firstStreamFlags(live.ng, 'rt-1', 'tagA');
     assert.ok(!flags.includes('kernelized'), 'userspace forwarding is not called kernelized');
 
-    const stats = (await ng.request({ command: 'statistics' })).statistics as NgDict;
+    const stats = (await live.ng.request({ command: 'statistics' })).statistics as NgDict;
     const current = stats.currentstatistics as NgDict;
     assert.equal(current.media_kernel, 0);
     const total = stats.totalstatistics as NgDict;
     assert.equal(total.relayedpackets_kernel, 0);
     assert.ok((total.relayedpackets_user as number) >= 46, 'counted as userspace');
   } finally {
-    await ng.request({ command: 'delete', 'call-id': 'rt-1' });
+    await live.ng.request({ command: 'delete', 'call-id': 'rt-1' });
     alice.close();
     bob.close();
   }
@@ -138,8 +102,7 @@ test('a packet from another source, or a runt, reaches the stream handler; stric
     const bobHad = bob.received.length;
     await stranger.send(rtpPacket(100, 9), toAlice);
     await alice.send(Buffer.from([0x80, 0]), toAlice);
-    const end = Date.now() + 2000;
-    while (fromAlice.stats.errors === before.errors && Date.now() < end) await sleep(5);
+    await eventually(() => fromAlice.stats.errors !== before.errors);
     assert.equal(fromAlice.stats.errors, before.errors + 1, 'the runt counted as an error by the handler');
     await sleep(50);
     assert.equal(bob.received.length, bobHad, 'neither the stranger nor the runt reached bob');
@@ -149,7 +112,7 @@ test('a packet from another source, or a runt, reaches the stream handler; stric
     assert.equal(bob.received.length, bobHad + 1);
     assert.equal(bob.received[bobHad]!.data.readUInt16BE(2), 101);
   } finally {
-    await ng.request({ command: 'delete', 'call-id': 'rt-2' });
+    await live.ng.request({ command: 'delete', 'call-id': 'rt-2' });
     alice.close();
     bob.close();
     stranger.close();
@@ -160,14 +123,14 @@ test('a re-INVITE to a new port takes the streams back, and the relay thread the
   const { alice, bob, toBob } = await establishedCall('rt-3');
   const bob2 = await RtpPeer.open();
   try {
-    const re = await ng.request({
+    const re = await live.ng.request({
       ...offer('rt-3', sdpFor(bob2.port, 'bob'), []),
       'from-tag': 'tagB',
       'to-tag': 'tagA',
     });
     assert.equal(re.result, 'ok');
     const toAlice2 = mediaPort(str(re.sdp));
-    const ans = await ng.request({
+    const ans = await live.ng.request({
       ...offer('rt-3', sdpFor(alice.port, 'alice'), []),
       command: 'answer',
       'from-tag': 'tagB',
@@ -185,15 +148,15 @@ test('a re-INVITE to a new port takes the streams back, and the relay thread the
     await bob2.waitFor(10);
     assert.equal(bob2.received.length, 10, "alice's packets reach bob's new port");
     assert.equal(bob.received.length, bobHad, 'and none the old one');
-    const streams = rtpStreams('rt-3');
+    const streams = rtpStreamsOf(live.daemon, 'rt-3');
     assert.ok(
       [...streams.values()].every((s) => s.kernelized),
       'handed to the relay thread again after the re-INVITE',
     );
-    const relayed = daemon.ctx.kernel?.counters.get(streams.get('tagA')!.id);
+    const relayed = live.daemon.ctx.kernel?.counters.get(streams.get('tagA')!.id);
     assert.ok(relayed && relayed.packets > 0, 'by the relay thread, with the new endpoint');
   } finally {
-    await ng.request({ command: 'delete', 'call-id': 'rt-3' });
+    await live.ng.request({ command: 'delete', 'call-id': 'rt-3' });
     alice.close();
     bob.close();
     bob2.close();
@@ -203,7 +166,7 @@ test('a re-INVITE to a new port takes the streams back, and the relay thread the
 test('delete stops the forwarding and leaves the ports free for anyone to bind', async () => {
   const { alice, bob, toAlice, toBob } = await establishedCall('rt-4');
   try {
-    const del = await ng.request({ command: 'delete', 'call-id': 'rt-4' });
+    const del = await live.ng.request({ command: 'delete', 'call-id': 'rt-4' });
     assert.equal(del.result, 'ok');
     await sleep(50);
     const bobHad = bob.received.length;
@@ -211,14 +174,7 @@ test('delete stops the forwarding and leaves the ports free for anyone to bind',
     await sleep(50);
     assert.equal(bob.received.length, bobHad, 'nothing forwarded after delete');
     // the relay thread closed its duplicates: the ports can be bound again
-    for (const port of [toAlice, toBob]) {
-      const s = createSocket('udp4');
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(port, '127.0.0.1', () => resolve());
-      });
-      s.close();
-    }
+    await assertPortsFree([toAlice, toBob]);
   } finally {
     alice.close();
     bob.close();
@@ -232,10 +188,9 @@ test('when the relay thread dies, its calls go on through Node and keep their co
     await bob.waitFor(13);
     assert.equal(bob.received.length, 13);
     assert.ok(streams.get('tagA')!.kernelized);
-    await relay.kill();
-    const link = daemon.ctx.kernel as unknown as { lost: boolean };
-    const end = Date.now() + 3000;
-    while (!link.lost && Date.now() < end) await sleep(10);
+    await live.relay.kill();
+    const link = live.daemon.ctx.kernel as unknown as { lost: boolean };
+    await eventually(() => link.lost, 3000);
     assert.ok(link.lost, "the daemon's link noticed the loss");
     for (let i = 13; i < 23; i++) {
       await alice.send(rtpPacket(i, 1), toAlice);
@@ -245,31 +200,24 @@ test('when the relay thread dies, its calls go on through Node and keep their co
     await alice.waitFor(13);
     assert.equal(bob.received.length, 23, "alice's packets still reach bob, through Node's socket now");
     assert.equal(alice.received.length, 13, "and bob's reach alice");
-    const q = await ng.request({ command: 'query', 'call-id': 'rt-5' });
+    const q = await live.ng.request({ command: 'query', 'call-id': 'rt-5' });
     assert.equal(
       ((q.totals as NgDict).RTP as NgDict).packets,
       23 + 13,
       'counts from before and after the loss',
     );
-    const del = await ng.request({ command: 'delete', 'call-id': 'rt-5' });
+    const del = await live.ng.request({ command: 'delete', 'call-id': 'rt-5' });
     assert.equal(del.result, 'ok');
     await sleep(50);
     // the duplicates the dead thread held were closed: the ports are free
-    for (const port of [toAlice, toBob]) {
-      const s = createSocket('udp4');
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(port, '127.0.0.1', () => resolve());
-      });
-      s.close();
-    }
+    await assertPortsFree([toAlice, toBob]);
     // a new call is relayed by Node alone
     const next = await establishedCall('rt-6');
     try {
       assert.ok(![...next.streams.values()].some((s) => s.kernelized), 'nothing handed over any more');
       assert.equal(next.bob.received.length, 3);
     } finally {
-      await ng.request({ command: 'delete', 'call-id': 'rt-6' });
+      await live.ng.request({ command: 'delete', 'call-id': 'rt-6' });
       next.alice.close();
       next.bob.close();
     }
