@@ -6,7 +6,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket as StreamSocket } from 'node:net';
 import { type Ref, spawn } from 'nact';
-import { socketFd } from '../../src/net/sockopt.ts';
+import { socketFd } from '../../src/net/socket-handle.ts';
 import { closeQuietly } from '../../src/net/udp.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';

@@ -4,7 +4,7 @@
  * the CLI's questions about calls and hands its settings changes to every thread (threaded-cli-env.ts), and
  * supervises the threads: one that dies is written as a supervision record and started again.
  */
-import { type TransferListItem, Worker } from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { Logger } from '../../src/log/logger.ts';
 import { describeError, type SupervisionLog } from '../../src/log/supervision.ts';
 import { sendDatagram, sockaddrOf } from '../../src/net/datagram-send.ts';
@@ -16,6 +16,7 @@ import { peekNgRoute } from '../../src/ng/route-peek.ts';
 import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
 import type { RelayThread } from '../../src/relay-thread/relay-thread.ts';
 import { mergeStatistics } from '../../src/stats/merge-statistics.ts';
+import { scriptBeside, startWorker } from '../../src/worker-script.ts';
 import { callIdHash } from '../calls/registry.ts';
 import type { DaemonSettings } from '../context.ts';
 import type { CliCall } from '../control/cli-commands.ts';
@@ -34,23 +35,15 @@ import {
 } from './messages.ts';
 import type { LegacyAnswer, LegacyQuestion } from './threaded-legacy-calls.ts';
 
-/** The worker script: the compiled .js next to this file, or the .ts source when running through tsx. */
-const THREAD_SCRIPT = new URL(
-  import.meta.url.endsWith('.ts') ? './call-thread.ts' : './call-thread.js',
-  import.meta.url,
-);
+const THREAD_SCRIPT = scriptBeside(import.meta.url, 'call-thread');
 
-/**
- * Starts a call thread. From the TypeScript sources (tests, RTPENGINE_TS_SOURCE) the worker first registers tsx's
- * loader: Node 20 gives worker threads neither the parent's `--import tsx` nor its module hooks.
- */
+/** Starts a call thread (src/worker-script.ts says how, from the build or the sources). */
 function newThreadWorker(data: CallThreadData, transferList: TransferListItem[]): Worker {
-  const limits = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }, transferList };
-  if (!THREAD_SCRIPT.pathname.endsWith('.ts'))
-    return new Worker(THREAD_SCRIPT, { workerData: data, ...limits });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_SCRIPT.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: data, ...limits });
+  return startWorker(THREAD_SCRIPT, {
+    workerData: data,
+    transferList,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
 }
 
 /**

@@ -5,26 +5,7 @@
  * reading from it, which would steal requests from the main thread.
  */
 import { isIPv4 } from 'node:net';
-import koffi from 'koffi';
-
-type SendTo = (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrLen: number) => number;
-
-let sendto: SendTo | null | undefined;
-
-function load(): SendTo | null {
-  if (sendto !== undefined) return sendto;
-  try {
-    const lib = koffi.load('libc.so.6');
-    sendto = lib.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)') as SendTo;
-  } catch {
-    sendto = null;
-  }
-  return sendto;
-}
-
-const AF_INET = 2;
-const AF_INET6 = 10;
-const MSG_DONTWAIT = 0x40;
+import { AF_INET, AF_INET6, loadLibc, MSG_DONTWAIT } from './libc.ts';
 
 /** The 16 bytes of an IPv6 address in text form (with `::` and a dotted IPv4 tail), or null. */
 export function ipv6Bytes(text: string): Buffer | null {
@@ -84,7 +65,7 @@ export function sockaddrOf(address: string, port: number): Buffer | null {
  * be sent (no koffi, a full socket buffer, a closed socket): the caller then sends it another way.
  */
 export function sendDatagram(fd: number, buf: Buffer, addr: Buffer): boolean {
-  const fn = load();
-  if (!fn || fd < 0 || addr.length === 0) return false;
-  return fn(fd, buf, buf.length, MSG_DONTWAIT, addr, addr.length) === buf.length;
+  const libc = loadLibc();
+  if (!libc || fd < 0 || addr.length === 0) return false;
+  return libc.sendto(fd, buf, buf.length, MSG_DONTWAIT, addr, addr.length) === buf.length;
 }

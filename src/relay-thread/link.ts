@@ -12,7 +12,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import type { MessagePort } from 'node:worker_threads';
 import type { ChangeResult, KernelStreamCounters, KernelStreamPair } from '../../kernel/table.ts';
 import { sockaddrOf } from '../net/datagram-send.ts';
-import { loadLibc } from './libc.ts';
+import { loadLibc } from '../net/libc.ts';
+import { nodeSocketHandle } from '../net/socket-handle.ts';
 import {
   COUNTER_FIELDS,
   type HandedBack,
@@ -20,7 +21,6 @@ import {
   SLOTS_PER_LINK,
   type ToRelayThread,
 } from './protocol.ts';
-import { nodeSocketHandle } from './socket-handle.ts';
 
 /**
  * What the relay thread needs beyond the kernel's pair: the sockets (`a` bound on pair.a.local, `b` on

@@ -7,20 +7,16 @@
  * directly and costs about two thirds of it (bench/README.md). Streams take this path only when nothing about
  * them needs JavaScript, by the same criteria as the kernel path (actors/calls/kernelize.ts).
  */
-import { MessageChannel, type MessagePort, type TransferListItem, Worker } from 'node:worker_threads';
-import { EFD_CLOEXEC, EFD_NONBLOCK, loadLibc } from './libc.ts';
+import { MessageChannel, type MessagePort, type TransferListItem, type Worker } from 'node:worker_threads';
+import { EFD_CLOEXEC, EFD_NONBLOCK, loadLibc } from '../net/libc.ts';
+import { scriptBeside, startWorker } from '../worker-script.ts';
 import { counterBuffer, type RelayControl, type RelayLinkData, type RelayStatus } from './protocol.ts';
 import type { RelayWorkerData } from './worker.ts';
 
-const SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const SCRIPT = scriptBeside(import.meta.url, 'worker');
 
-/** As for the call threads: from the TypeScript sources the worker registers tsx's loader first. */
 function newRelayWorker(data: RelayWorkerData): Worker {
-  const options = { workerData: data, transferList: [data.control] };
-  if (!SCRIPT.pathname.endsWith('.ts')) return new Worker(SCRIPT, options);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(SCRIPT.href)}); })`;
-  return new Worker(boot, { eval: true, ...options });
+  return startWorker(SCRIPT, { workerData: data, transferList: [data.control] });
 }
 
 export class RelayThread {

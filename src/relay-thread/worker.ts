@@ -20,7 +20,7 @@ import {
   epollEvent,
   type Libc,
   loadLibc,
-} from './libc.ts';
+} from '../net/libc.ts';
 import {
   COUNTER_FIELDS,
   type HandedBack,

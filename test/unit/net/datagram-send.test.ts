@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
 import { ipv6Bytes, sendDatagram, sockaddrOf } from '../../../src/net/datagram-send.ts';
-import { socketFd } from '../../../src/net/sockopt.ts';
+import { socketFd } from '../../../src/net/socket-handle.ts';
 
 test('IPv6 text forms become the right 16 bytes', () => {
   assert.equal(ipv6Bytes('::1')?.toString('hex'), `${'0'.repeat(30)}01`);

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
-import { getTos, setTos, socketFd } from '../../../src/net/sockopt.ts';
+import { socketFd } from '../../../src/net/socket-handle.ts';
+import { getTos, setTos } from '../../../src/net/sockopt.ts';
 
 test('setTos sets IP_TOS on a bound IPv4 socket and getTos reads it back', async () => {
   const s = createSocket('udp4');

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import { sockaddrOf } from '../../../src/net/datagram-send.ts';
+import { nodeSocketHandle } from '../../../src/net/socket-handle.ts';
 import { sameSockaddr } from '../../../src/relay-thread/protocol.ts';
-import { nodeSocketHandle } from '../../../src/relay-thread/socket-handle.ts';
 
 test('sameSockaddr: family, port and address must match; an IPv6 flow label does not matter', () => {
   const v4 = sockaddrOf('192.0.2.7', 4000)!;

@@ -1,7 +1,8 @@
 /**
- * The libc calls of the relay thread, through koffi: epoll, eventfd, recvfrom/sendto on file descriptors that
- * Node's dgram sockets opened, dup/close, inet_ntop. Linux only; `loadLibc()` is null elsewhere (or when koffi
- * cannot load libc), and the daemon then relays with Node's sockets alone.
+ * The libc calls the daemon makes through koffi, bound once per thread: socket options Node lacks (`--tos`),
+ * `sendto` on another thread's socket (ng replies from call threads), and the relay thread's epoll, eventfd,
+ * recvfrom/sendto, dup/close and inet_ntop on descriptors that Node's dgram sockets opened. Linux only;
+ * `loadLibc()` is null elsewhere (or when koffi cannot load libc), and each caller then does without.
  */
 import koffi from 'koffi';
 
@@ -19,6 +20,8 @@ export interface Libc {
   dup: Fn<[fd: number]>;
   close: Fn<[fd: number]>;
   inetNtop: (family: number, src: Buffer, dst: Buffer, size: number) => string | null;
+  setsockopt: Fn<[fd: number, level: number, name: number, value: Buffer, length: number]>;
+  getsockopt: Fn<[fd: number, level: number, name: number, value: Buffer, length: number[]]>;
 }
 
 let loaded: Libc | null | undefined;
@@ -43,6 +46,10 @@ export function loadLibc(): Libc | null {
       dup: lib.func('int dup(int)') as Libc['dup'],
       close: lib.func('int close(int)') as Libc['close'],
       inetNtop: lib.func('const char *inet_ntop(int, const void *, char *, uint32_t)') as Libc['inetNtop'],
+      setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
+      getsockopt: lib.func(
+        'int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)',
+      ) as Libc['getsockopt'],
     };
   } catch {
     loaded = null;

@@ -1,8 +1,9 @@
 /**
- * The libuv handle under a Node dgram socket: its file descriptor, and reading stopped or started again.
- * Node 20 offers neither publicly (`socket._handle` is deprecated, DEP0112); the handle is reached through the
- * socket's internal state instead, and every use checks its shape, so a Node that moved it makes the relay
- * thread decline the stream (it then stays on Node's path) instead of failing.
+ * The libuv handle under a Node dgram socket: its file descriptor (for socket options and for sending on another
+ * thread's socket), and reading stopped or started again (the relay thread). Node 20 offers neither publicly
+ * (`socket._handle` is deprecated, DEP0112); the handle is reached through the socket's internal state instead,
+ * and every use checks its shape, so a Node that moved it makes the caller decline (no TOS, the stream stays on
+ * Node's path) instead of failing.
  */
 import type { Socket } from 'node:dgram';
 
@@ -28,4 +29,11 @@ export function nodeSocketHandle(socket: Socket): NodeSocketHandle | null {
   if (!handle || typeof handle.fd !== 'number' || handle.fd < 0) return null;
   if (typeof handle.recvStart !== 'function' || typeof handle.recvStop !== 'function') return null;
   return handle as NodeSocketHandle;
+}
+
+/** The OS file descriptor of a bound dgram socket, or -1. */
+export function socketFd(socket: Socket): number {
+  const state = stateOf(socket) as { handle?: { fd?: unknown } | null } | undefined;
+  const fd = state?.handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
 }
