@@ -57,6 +57,14 @@ export function loadLibc(): Libc | null {
   return loaded;
 }
 
+const EVENTFD_ONE = Buffer.alloc(8);
+EVENTFD_ONE.writeBigUInt64LE(1n);
+
+/** Adds one to an eventfd's counter, which wakes whoever polls it (the relay thread); nothing without libc. */
+export function signalEventfd(fd: number): void {
+  loadLibc()?.write(fd, EVENTFD_ONE, 8);
+}
+
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const EPOLL_CTL_ADD = 1;

@@ -12,7 +12,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import type { MessagePort } from 'node:worker_threads';
 import type { ChangeResult, KernelStreamCounters, KernelStreamPair } from '../../kernel/table.ts';
 import { sockaddrOf } from '../net/datagram-send.ts';
-import { loadLibc } from '../net/libc.ts';
+import { loadLibc, signalEventfd } from '../net/libc.ts';
 import { nodeSocketHandle } from '../net/socket-handle.ts';
 import {
   COUNTER_FIELDS,
@@ -75,7 +75,6 @@ export class RelayLink {
   readonly #data: RelayLinkData;
   readonly #port: MessagePort;
   readonly #table: Float64Array;
-  readonly #wake = Buffer.alloc(8);
   readonly #pairs = new Map<string, Installed>();
   readonly #byCall = new Map<string, Set<string>>();
   readonly #bySocket = new Map<Socket, string>();
@@ -90,7 +89,6 @@ export class RelayLink {
     this.#data = data;
     this.#port = data.port;
     this.#table = new Float64Array(data.counters);
-    this.#wake.writeBigUInt64LE(1n);
     this.#port.on('message', (m: HandedBack) => this.#handedBack(m));
     // the relay thread died (or was stopped): its end of the channel closed
     this.#port.on('close', () => this.#lost());
@@ -242,7 +240,7 @@ export class RelayLink {
 
   #tell(m: ToRelayThread): void {
     this.#port.postMessage(m);
-    loadLibc()?.write(this.#data.wakeFd, this.#wake, 8);
+    signalEventfd(this.#data.wakeFd);
   }
 
   #handedBack(m: HandedBack): void {

@@ -8,7 +8,7 @@
  * them needs JavaScript, by the same criteria as the kernel path (actors/calls/kernelize.ts).
  */
 import { MessageChannel, type MessagePort, type TransferListItem, type Worker } from 'node:worker_threads';
-import { EFD_CLOEXEC, EFD_NONBLOCK, loadLibc } from '../net/libc.ts';
+import { EFD_CLOEXEC, EFD_NONBLOCK, loadLibc, signalEventfd } from '../net/libc.ts';
 import { scriptBeside, startWorker } from '../worker-script.ts';
 import { counterBuffer, type RelayControl, type RelayLinkData, type RelayStatus } from './protocol.ts';
 import type { RelayWorkerData } from './worker.ts';
@@ -23,7 +23,6 @@ export class RelayThread {
   readonly #worker: Worker;
   readonly #control: MessagePort;
   readonly #wakeFd: number;
-  readonly #wakeBytes = Buffer.alloc(8);
   #nextLink = 1;
   #stopped: Promise<void> | null = null;
   #exited = false;
@@ -32,7 +31,6 @@ export class RelayThread {
     this.#worker = worker;
     this.#control = control;
     this.#wakeFd = wakeFd;
-    this.#wakeBytes.writeBigUInt64LE(1n);
     worker.once('exit', () => {
       this.#exited = true;
     });
@@ -111,6 +109,6 @@ export class RelayThread {
 
   #tell(m: RelayControl, transfer: readonly TransferListItem[] = []): void {
     this.#control.postMessage(m, transfer);
-    loadLibc()?.write(this.#wakeFd, this.#wakeBytes, 8);
+    signalEventfd(this.#wakeFd);
   }
 }
