@@ -20,22 +20,67 @@ const LEVELS: Record<LogLevelName, number> = {
 
 export type LogFields = Record<string, unknown>;
 
-export type LogSink = (line: string) => void;
+/** Takes one line (with its newline); `flush`, when present, writes out whatever the sink still holds. */
+export type LogSink = ((line: string) => void) & { flush?: () => void };
+
+/**
+ * Writes lines to a file descriptor in batches: the lines of one turn of the event loop go out in one write when
+ * the turn ends. Under a call setup load a call thread logs a line or two per call, and a write per line cost 7%
+ * of the thread's time. A batch never exceeds PIPE_BUF (4096 bytes), so a batch written to a pipe lands whole and
+ * the lines of different threads still never interleave mid-line; a longer line goes alone. What the sink holds
+ * when the thread is killed from outside (or runs out of memory) is lost: at most one turn's lines.
+ */
+export function batchedFdSink(fd: number, write: (fd: number, text: string) => void = writeSync): LogSink {
+  const PIPE_BUF = 4096;
+  let pending = '';
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    pendingBytes = 0;
+    try {
+      write(fd, text);
+    } catch {
+      // the descriptor is gone (closed pipe): nothing better to do with log lines
+    }
+  };
+  const sink = (line: string): void => {
+    const bytes = Buffer.byteLength(line);
+    if (pendingBytes + bytes > PIPE_BUF) flush();
+    pending += line;
+    pendingBytes += bytes;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        flush();
+      });
+    }
+  };
+  return Object.assign(sink, { flush });
+}
 
 /**
  * stderr, from any thread. A worker thread's process.stderr is a stream that hands every chunk to the main thread
- * over a message port; a call thread writes its lines to fd 2 itself (synchronously, as the main thread's stderr
- * does for files and pipes on Linux; one line is one write, so lines of different threads do not interleave).
+ * over a message port; a call thread writes its lines to fd 2 itself, batched per turn of its event loop (the main
+ * thread's stderr is synchronous for files and pipes on Linux, and it logs little once calls run in threads).
  */
-const stderrSink: LogSink = isMainThread
-  ? (line) => process.stderr.write(line)
-  : (line) => {
-      try {
-        writeSync(2, line);
-      } catch {
-        // stderr gone (closed pipe): nothing better to do with a log line
-      }
-    };
+function stderrSink(): LogSink {
+  if (isMainThread) return (line) => process.stderr.write(line);
+  const sink = batchedFdSink(2);
+  process.once('exit', () => sink.flush?.());
+  return sink;
+}
+
+let sharedStderr: LogSink | undefined;
+
+/** One stderr sink per thread, whichever loggers write to it (their lines share its batches). */
+function threadStderr(): LogSink {
+  if (!sharedStderr) sharedStderr = stderrSink();
+  return sharedStderr;
+}
 
 export class Logger {
   #threshold: number;
@@ -44,7 +89,7 @@ export class Logger {
 
   constructor(opts: { level?: number; sink?: LogSink; base?: LogFields } = {}) {
     this.#threshold = opts.level ?? 6;
-    this.#sink = opts.sink ?? stderrSink;
+    this.#sink = opts.sink ?? threadStderr();
     this.#base = opts.base ?? {};
   }
 
@@ -79,6 +124,8 @@ export class Logger {
       line = JSON.stringify({ time: rec.time, level, msg, note: 'unserialisable fields dropped' });
     }
     this.#sink(line + '\n');
+    // what is worse than a warning is written before anything else happens (the thread may be about to die)
+    if (LEVELS[level] <= LEVELS.err) this.#sink.flush?.();
   }
 
   err(msg: string, fields?: LogFields): void {

@@ -6,6 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Family } from '../ng/request.ts';
+import { socketFd } from './socket-handle.ts';
 import { setTos } from './sockopt.ts';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
@@ -49,6 +50,8 @@ export function bindUdpNow(address: string, family: Family, port: number, tos = 
 }
 
 function isBound(sock: Socket): boolean {
+  // libuv creates the socket at bind: a descriptor means bound, read without getsockname (a syscall per socket)
+  if (socketFd(sock) >= 0) return true;
   try {
     sock.address();
     return true;
