@@ -2,24 +2,13 @@
  * Building and driving the C load generator (bench/loadgen.c): it is compiled into bench/bin/ when
  * the binary is missing or older than its source, and spoken to over its stdin/stdout line protocol.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const source = join(benchDir, 'loadgen.c');
-const binary = join(benchDir, 'bin', 'loadgen');
+import { buildC } from './c-build.ts';
 
 /** Compiles the load generator if needed; returns the binary's path. */
 export function ensureLoadgen(): string {
-  const stale = !existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs;
-  if (stale) {
-    mkdirSync(dirname(binary), { recursive: true });
-    execFileSync('cc', ['-O2', '-Wall', '-o', binary, source], { stdio: 'inherit' });
-  }
-  return binary;
+  return buildC('loadgen', ['loadgen.c']);
 }
 
 export interface LoadgenResult {

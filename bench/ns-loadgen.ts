@@ -3,26 +3,12 @@
  * per side of the proxy: built into bench/bin/ when missing or older than its sources, driven over the
  * same stdin protocol, with its latency histogram returned so that two sides merge into one percentile.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { buildC } from './c-build.ts';
 import { Loadgen, type LoadgenResult, type RunPlan } from './loadgen.ts';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const sources = [join(benchDir, 'ns-loadgen.c'), join(benchDir, 'loadgen.c')];
-const binary = join(benchDir, 'bin', 'ns-loadgen');
-
 export function ensureNsLoadgen(): string {
-  const built = existsSync(binary) ? statSync(binary).mtimeMs : 0;
-  if (sources.some((source) => statSync(source).mtimeMs > built)) {
-    mkdirSync(dirname(binary), { recursive: true });
-    execFileSync('cc', ['-O2', '-Wall', '-o', binary, sources[0] as string], {
-      cwd: benchDir,
-      stdio: 'inherit',
-    });
-  }
-  return binary;
+  return buildC('ns-loadgen', ['ns-loadgen.c', 'loadgen.c']);
 }
 
 /** One generator's result, with its latency histogram: µs bucket -> packets. */

@@ -2,7 +2,7 @@
  * `npm run bench`: runs Debian's rtpengine and rtpengine-ts on the same loads, one after the other
  * in the same run, and prints their figures side by side with ratios (ts / rtpengine). It asserts
  * nothing. Options: --only=rtpengine|ts, --quick (small sizes, under a minute), --json=FILE,
- * --kernel (the kernel forwarding bench in network namespaces instead, bench/kernel-relay.ts; root).
+ * --node-ng-client (the setup load from the Node client of ng-client.ts instead of bench/ngload.c), --kernel (the kernel forwarding bench in network namespaces instead, bench/kernel-relay.ts; root).
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -20,6 +20,7 @@ import {
   mergeSetupRates,
   type SetupRateResult,
 } from './ng-load.ts';
+import { measureSetupRateC } from './ngload.ts';
 import { fileLimit, openFiles, rssBytes } from './proc-stats.ts';
 import { type RelayStepResult, type RelayTiming, runRelayStep } from './relay.ts';
 import { type MetricRow, renderTable } from './report.ts';
@@ -39,6 +40,7 @@ interface Plan {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const nodeNgClient = args.includes('--node-ng-client');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const jsonFile = args.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
 if (only !== undefined && only !== 'rtpengine' && only !== 'ts') {
@@ -148,13 +150,19 @@ async function measureNgRound(
       // memory with the background calls only, before any setup load
       const withCalls = { rssBytes: rssBytes(daemon.pid), openFiles: openFiles(daemon.pid) };
       // the same load for a moment first, unmeasured: a JIT compiler (ours) warms up, and both meet the same start
-      await measureSetupRate(client, plan.ngWarmupMs, `warm${activeCalls}r${round}`);
+      const rate = `rate${activeCalls}r${round}`;
+      let setups: SetupRateResult;
+      if (nodeNgClient) {
+        await measureSetupRate(client, plan.ngWarmupMs, `warm${activeCalls}r${round}`);
+        setups = await measureSetupRate(client, plan.ngDurationMs, rate, 32, pooled);
+      } else
+        setups = await measureSetupRateC(daemon.ngPort, plan.ngWarmupMs, plan.ngDurationMs, rate, 32, pooled);
       const level: NgLevel = {
         activeCalls: background.established,
         background,
         ...withCalls,
         idleRssBytes,
-        setups: await measureSetupRate(client, plan.ngDurationMs, `rate${activeCalls}r${round}`, 32, pooled),
+        setups,
       };
       const s = level.setups;
       log(

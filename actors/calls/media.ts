@@ -31,17 +31,33 @@ const STREAM = Symbol('stream');
 const CLOCK = Symbol('clock');
 
 interface MediaSocket extends Socket {
-  [STREAM]: PacketStream;
+  /** Its stream while it is open; cleared when it closes (see `detach`). */
+  [STREAM]: PacketStream | undefined;
   [CLOCK]: () => number;
 }
 
 function onPacket(this: MediaSocket, msg: Buffer, rinfo: RemoteInfo): void {
-  relayPacket(this[STREAM], msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', this[CLOCK]());
+  const stream = this[STREAM];
+  if (stream)
+    relayPacket(stream, msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', this[CLOCK]());
 }
 
 // A socket error (e.g. ICMP unreachable reported on send) must not crash anything: count it.
 function onSocketError(this: MediaSocket): void {
-  this[STREAM].stats.errors++;
+  const stream = this[STREAM];
+  if (stream) stream.stats.errors++;
+}
+
+/**
+ * Closes a media socket and lets go of its stream. A closed socket lives on until the next full garbage collection
+ * (its libuv handle's wrapper counts as a root for young-generation collections), and the stream it still pointed to
+ * would keep its whole call alive with it: under a call setup load that was most of what each young collection
+ * copied and promoted, only for the next full collection to free it.
+ */
+function closeSocket(sock: Socket | null): void {
+  if (!sock) return;
+  closeQuietly(sock);
+  (sock as MediaSocket)[STREAM] = undefined;
 }
 
 function attach(ctx: DaemonContext, s: PacketStream): void {
@@ -119,7 +135,7 @@ export function openMedia(
 export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
   const local = media.rtp.local;
   for (const s of [media.rtp, media.rtcp]) {
-    closeQuietly(s.socket);
+    closeSocket(s.socket);
     s.socket = null;
     s.local = null;
   }

@@ -12,7 +12,9 @@ import { type AnyRef, supervise } from '../runtime.ts';
 export type TimeoutsMsg = { kind: 'scan' };
 
 interface ScanState {
-  cursor: IterableIterator<CallEntry> | null;
+  /** The call-ids of this round, taken when it started; `next` is the first not yet looked at. */
+  round: string[];
+  next: number;
 }
 
 function onHold(call: Call): boolean {
@@ -51,16 +53,19 @@ export function spawnTimeouts(
       const now = ctx.now();
       const counters = ctx.kernel?.counters;
       const kernelLast = counters ? (st: PacketStream) => counters.get(st.id)?.lastPacketMs ?? 0 : undefined;
-      // A Map iterator survives calls added and removed meanwhile; a new round starts when it is exhausted.
+      // A round looks at the calls there were when it started, by call-id. It must not hold an iterator of the
+      // registry across slices: a live Map iterator keeps every table the Map outgrows meanwhile, and with them
+      // every call that passed through the registry during the round (megabytes a second under setup load,
+      // promoted to the old generation and collected there).
       const budget = Math.ceil(registry.size / SLICES);
       for (let n = 0; n < budget; n++) {
-        state.cursor ??= registry.entries();
-        const next = state.cursor.next();
-        if (next.done) {
-          state.cursor = null;
-          break;
+        if (state.next >= state.round.length) {
+          state.round = registry.callIds(Number.POSITIVE_INFINITY);
+          state.next = 0;
+          if (state.round.length === 0) break;
         }
-        const entry = next.value;
+        const entry = registry.get(state.round[state.next++] as string);
+        if (!entry) continue;
         const reason = dueReason(entry.call, now, ctx.settings, kernelLast);
         if (reason) dispatch(entry.ref, { kind: 'terminate', reason });
       }
@@ -68,7 +73,7 @@ export function spawnTimeouts(
     },
     'timeouts',
     {
-      initialState: { cursor: null } satisfies ScanState,
+      initialState: { round: [], next: 0 } satisfies ScanState,
       onCrash: supervise<TimeoutsMsg>({ log: ctx.supervision, decide: () => 'resume' }),
     },
   );
