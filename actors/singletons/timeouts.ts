@@ -5,7 +5,7 @@
  */
 import { dispatch, type Ref, spawn } from 'nact';
 import { type Call, type CallEndReason, lastPacketOf, type PacketStream } from '../../src/call/model.ts';
-import type { CallEntry, CallRegistry } from '../calls/registry.ts';
+import type { CallRegistry } from '../calls/registry.ts';
 import type { DaemonContext } from '../context.ts';
 import { type AnyRef, supervise } from '../runtime.ts';
 
