@@ -33,6 +33,8 @@ export class CallRegistry {
   readonly #shards: AnyRef[] = [];
   readonly #calls = new Map<string, CallEntry>();
   #seq = 0;
+  /** Told each call-id that leaves the registry (a call thread reports some of them, see actors/threads/placement.ts). */
+  onRetired: ((callId: string) => void) | null = null;
 
   constructor(
     parent: AnyRef,
@@ -108,6 +110,7 @@ export class CallRegistry {
       this.#calls.delete(callId);
       const shared = this.ctx.sessionsAcrossThreads;
       if (shared) Atomics.sub(shared.counts, shared.index, 1);
+      this.onRetired?.(callId);
     }
   }
 

@@ -15,6 +15,7 @@ import { ask } from '../runtime.ts';
 import { startDaemon } from '../system.ts';
 import { kernelLinkOver, kernelProxy } from './kernel-proxy.ts';
 import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+import { requestAnswered, threadOf } from './placement.ts';
 import { answerLegacy } from './threaded-legacy-calls.ts';
 
 const port = parentPort;
@@ -38,6 +39,30 @@ const daemon = await startDaemon({
 // the nft table has one owner, the main thread: this thread's changes and counters go through it
 if (data.kernel) daemon.ctx.kernel = kernelProxy(kernelLinkOver(port));
 
+/** Counted as the main thread counts what it sends (placement.ts), every kind of message alike. */
+let received = 0;
+const requestsInFlight = new Int32Array(data.requestsInFlight);
+const threads = data.share.sessions.length;
+
+/**
+ * Calls that the main thread placed here away from their call-id's hashed thread are reported when they end, a
+ * batch at a time, so that it forgets where they were: a call-id in the registry again (offered anew meanwhile) is
+ * left out.
+ */
+const endedHere: string[] = [];
+let endedScheduled = false;
+daemon.registry.onRetired = (callId) => {
+  if (threadOf(callId, threads) === data.index) return;
+  endedHere.push(callId);
+  if (endedScheduled) return;
+  endedScheduled = true;
+  setTimeout(() => {
+    endedScheduled = false;
+    const callIds = endedHere.splice(0).filter((id) => daemon.registry.get(id) === undefined);
+    if (callIds.length > 0) post({ kind: 'ended', callIds, received });
+  }, ENDED_REPORT_MS).unref();
+};
+
 /** What the main thread's CLI asks of this thread's calls, answered as a one-thread daemon's CLI would. */
 const cli = cliEnvFor(daemon.ctx, daemon.registry);
 
@@ -46,6 +71,8 @@ const legacy = localLegacyCalls(daemon.ctx, daemon.registry, daemon.dispatcher);
 
 /** sockaddr per ng client (a few proxies send everything): built once. */
 const peers = new Map<string, Buffer>();
+/** How long ended calls wait to be reported together. */
+const ENDED_REPORT_MS = 100;
 const NO_ADDRESS = Buffer.alloc(0);
 
 function peerAddress(address: string, port: number): Buffer {
@@ -81,19 +108,25 @@ function answerCli(make: () => Promise<FromCallThread>, failed: FromCallThread):
 }
 
 port.on('message', (m: ToCallThread) => {
+  received++;
   switch (m.kind) {
     case 'ng': {
       const buf = Buffer.from(m.message.buffer, m.message.byteOffset, m.message.byteLength);
       const via = m.via;
       daemon.dispatcher.handle(buf, m.from).then(
         (reply) => {
-          if (!via) post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null });
-          else if (reply && !sendDatagram(via.fd, reply, peerAddress(via.address, via.port)))
+          if (!via) {
+            post({ kind: 'ng', id: m.id, reply: reply ? ownBytes(reply) : null });
+            return;
+          }
+          requestAnswered(requestsInFlight, data.index);
+          if (reply && !sendDatagram(via.fd, reply, peerAddress(via.address, via.port)))
             post({ kind: 'send', via, reply: ownBytes(reply) });
         },
         (e) => {
           log.err('ng dispatch failed', { error: e });
           if (!via) post({ kind: 'ng', id: m.id, reply: null });
+          else requestAnswered(requestsInFlight, data.index);
         },
       );
       break;

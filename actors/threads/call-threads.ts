@@ -17,7 +17,6 @@ import type { NgDict, NgEncoding } from '../../src/ng/types.ts';
 import type { RelayThread } from '../../src/relay-thread/relay-thread.ts';
 import { mergeStatistics } from '../../src/stats/merge-statistics.ts';
 import { scriptBeside, startWorker } from '../../src/worker-script.ts';
-import { callIdHash } from '../calls/registry.ts';
 import type { DaemonSettings } from '../context.ts';
 import type { CliCall } from '../control/cli-commands.ts';
 import type { DatagramReplyPath, NgHandler } from '../control/dispatcher.ts';
@@ -33,6 +32,7 @@ import {
   liveSettingsOf,
   type ToCallThread,
 } from './messages.ts';
+import { CallPlacement, threadOf } from './placement.ts';
 import type { LegacyAnswer, LegacyQuestion } from './threaded-legacy-calls.ts';
 
 const THREAD_SCRIPT = scriptBeside(import.meta.url, 'call-thread');
@@ -63,15 +63,7 @@ function copyOf(message: Buffer): Uint8Array {
   return bytes;
 }
 
-/** Which thread owns a call (high bits: the low ones already pick the call's shard inside the thread). */
-export function threadOf(callId: string, threads: number): number {
-  return (callIdHash(callId) >>> 16) % threads;
-}
-
-function postKernel(worker: Worker, answer: KernelAnswer): void {
-  const m: ToCallThread = { kind: 'kernel', answer };
-  worker.postMessage(m);
-}
+export { threadOf };
 
 type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; timer: NodeJS.Timeout };
 
@@ -99,6 +91,9 @@ export class CallThreads implements NgHandler {
   readonly share: Omit<ThreadShare, 'index'>;
   readonly #slots: ThreadSlot[] = [];
   readonly #pending = new Map<number, Pending>();
+  /** Which thread each call lives in (placement.ts), over the threads' counts of UDP requests in flight. */
+  readonly placement: CallPlacement;
+  readonly #inFlight: SharedArrayBuffer;
   /** The shared port pools, read for the CLI's port usage. */
   readonly #portsView: InterfacePorts;
   #nextId = 1;
@@ -110,6 +105,10 @@ export class CallThreads implements NgHandler {
       if (!ports.has(i.name))
         ports.set(i.name, sharedPortBuffer(opts.settings.portMin, opts.settings.portMax));
     this.share = { ports, sessions: new Int32Array(new SharedArrayBuffer(4 * opts.count)) };
+    this.#inFlight = new SharedArrayBuffer(4 * opts.count);
+    this.placement = new CallPlacement(new Int32Array(this.#inFlight), (callId) =>
+      threadOf(callId, opts.count),
+    );
     // owner 1 only marks pairs this view would claim, and it claims none: it reads the shared counts
     this.#portsView = new InterfacePorts(opts.settings.portMin, opts.settings.portMax, {
       buffers: ports,
@@ -145,6 +144,7 @@ export class CallThreads implements NgHandler {
       index,
       settings: this.opts.settings,
       share: { ...this.share, index },
+      requestsInFlight: this.#inFlight,
       logLevel: this.opts.log.level,
       ...(this.opts.timeoutScanMs !== undefined ? { timeoutScanMs: this.opts.timeoutScanMs } : {}),
       ...(this.opts.kernel ? { kernel: true } : {}),
@@ -171,7 +171,11 @@ export class CallThreads implements NgHandler {
         return;
       }
       if (m.kind === 'kernel') {
-        this.opts.kernel?.request(index, m.request, (answer) => postKernel(worker, answer));
+        this.opts.kernel?.request(index, m.request, (answer) => this.#postKernel(index, worker, answer));
+        return;
+      }
+      if (m.kind === 'ended') {
+        if (this.#slots[index]?.worker === worker) this.placement.ended(index, m.callIds, m.received);
         return;
       }
       const p = this.#pending.get(m.id);
@@ -213,6 +217,7 @@ export class CallThreads implements NgHandler {
     for (const buffer of this.share.ports.values()) PortPool.releaseOwner(buffer, index + 1);
     Atomics.store(this.share.sessions, index, 0);
     this.opts.kernel?.threadGone(index);
+    this.placement.threadGone(index);
     if (slot.relayLink !== undefined) this.opts.relayThread?.dropLink(slot.relayLink);
     this.#slots[index] = this.#spawn(index);
   }
@@ -220,10 +225,31 @@ export class CallThreads implements NgHandler {
   /** The kernel table's counters for one thread (kernel-host.ts publishes them after every read). */
   tellKernel(thread: number, answer: KernelAnswer): void {
     const slot = this.#slots[thread];
-    if (slot) postKernel(slot.worker, answer);
+    if (slot) this.#postKernel(thread, slot.worker, answer);
   }
 
-  #ask(thread: number, make: (id: number) => ToCallThread): Promise<FromCallThread | null> {
+  /** Every message to a thread goes through here, so that the placement counts them as the thread does. */
+  #post(
+    thread: number,
+    worker: Worker,
+    msg: ToCallThread,
+    callId: string | null,
+    transfer?: TransferListItem[],
+  ): void {
+    this.placement.sent(thread, callId);
+    if (transfer) worker.postMessage(msg, transfer);
+    else worker.postMessage(msg);
+  }
+
+  #postKernel(thread: number, worker: Worker, answer: KernelAnswer): void {
+    this.#post(thread, worker, { kind: 'kernel', answer }, null);
+  }
+
+  #ask(
+    thread: number,
+    make: (id: number) => ToCallThread,
+    callId: string | null = null,
+  ): Promise<FromCallThread | null> {
     const slot = this.#slots[thread];
     if (!slot || this.#stopping) return Promise.resolve(null);
     const id = this.#nextId++;
@@ -234,8 +260,9 @@ export class CallThreads implements NgHandler {
         resolve(null);
       }, REPLY_TIMEOUT_MS);
       this.#pending.set(id, { thread, resolve, timer });
-      if (msg.kind === 'ng') slot.worker.postMessage(msg, [msg.message.buffer as ArrayBuffer]);
-      else slot.worker.postMessage(msg);
+      if (msg.kind === 'ng')
+        this.#post(thread, slot.worker, msg, callId, [msg.message.buffer as ArrayBuffer]);
+      else this.#post(thread, slot.worker, msg, callId);
     });
   }
 
@@ -247,9 +274,10 @@ export class CallThreads implements NgHandler {
     thread: number,
     message: Buffer,
     from: string,
+    callId: string | null = null,
   ): Promise<{ answered: boolean; reply: Buffer | null }> {
     const bytes = copyOf(message);
-    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }));
+    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }), callId);
     if (r?.kind !== 'ng') return { answered: false, reply: null };
     return {
       answered: true,
@@ -261,12 +289,19 @@ export class CallThreads implements NgHandler {
    * A UDP request goes one way: the thread sends the reply on the ng socket itself, nothing comes back. If the
    * thread dies with it, the client's retransmission reaches the restarted thread.
    */
-  #ngOneWay(thread: number, message: Buffer, from: string, via: DatagramReplyPath): void {
+  #ngOneWay(
+    thread: number,
+    message: Buffer,
+    from: string,
+    via: DatagramReplyPath,
+    callId: string | null,
+  ): void {
     const slot = this.#slots[thread];
     if (!slot || this.#stopping) return;
     const bytes = copyOf(message);
     const msg: ToCallThread = { kind: 'ng', id: 0, message: bytes, from, via };
-    slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
+    this.placement.requestSent(thread);
+    this.#post(thread, slot.worker, msg, callId, [bytes.buffer as ArrayBuffer]);
   }
 
   async handle(buf: Buffer, from: string, via?: DatagramReplyPath): Promise<Buffer | null> {
@@ -277,12 +312,13 @@ export class CallThreads implements NgHandler {
         return this.#fanOut(route.command, buf, from, parsed.cookie, parsed.encoding, parsed.dict);
     }
     // a message that does not parse is answered (or dropped and counted) by thread 0's dispatcher
-    const thread = route?.callId == null ? 0 : threadOf(route.callId, this.#slots.length);
+    const callId = route?.callId ?? null;
+    const thread = callId === null ? 0 : this.placement.route(callId, route?.command ?? null);
     if (via) {
-      this.#ngOneWay(thread, buf, from, via);
+      this.#ngOneWay(thread, buf, from, via, callId);
       return null;
     }
-    const r = await this.#ng(thread, buf, from);
+    const r = await this.#ng(thread, buf, from, callId);
     if (r.answered) return r.reply;
     const parsed = parseNgDatagram(buf);
     return parsed.ok
@@ -355,17 +391,17 @@ export class CallThreads implements NgHandler {
 
   /** One call, from the thread that owns its call-id. */
   async callSnapshot(callId: string): Promise<CliCall | undefined> {
-    const r = await this.#ask(threadOf(callId, this.#slots.length), (id) => ({ kind: 'call', id, callId }));
+    const r = await this.#ask(this.placement.ownerOf(callId), (id) => ({ kind: 'call', id, callId }), callId);
     return r?.kind === 'call' && r.call ? r.call : undefined;
   }
 
   /** Ends one call as an operator would (in the thread that owns it); false when no thread has it. */
   async terminate(callId: string): Promise<boolean> {
-    const r = await this.#ask(threadOf(callId, this.#slots.length), (id) => ({
-      kind: 'terminate',
-      id,
+    const r = await this.#ask(
+      this.placement.ownerOf(callId),
+      (id) => ({ kind: 'terminate', id, callId }),
       callId,
-    }));
+    );
     return r?.kind === 'terminate' && r.found;
   }
 
@@ -374,8 +410,8 @@ export class CallThreads implements NgHandler {
    * one); null when that thread does not answer.
    */
   async askOwner(callId: string | null, question: LegacyQuestion): Promise<LegacyAnswer | null> {
-    const thread = callId === null ? 0 : threadOf(callId, this.#slots.length);
-    const r = await this.#ask(thread, (id) => ({ kind: 'legacy', id, question }));
+    const thread = callId === null ? 0 : this.placement.ownerOf(callId);
+    const r = await this.#ask(thread, (id) => ({ kind: 'legacy', id, question }), callId);
     return r?.kind === 'legacy' ? r.answer : null;
   }
 

@@ -47,12 +47,19 @@ export type FromCallThread =
   | { kind: 'legacy'; id: number; answer: LegacyAnswer }
   /** A change to the kernel table, applied by the main thread (kernel-host.ts). */
   | { kind: 'kernel'; request: KernelRequest }
+  /**
+   * Calls of this thread that ended and whose call-id hashes to another thread (placement.ts), after it had
+   * received `received` messages.
+   */
+  | { kind: 'ended'; callIds: string[]; received: number }
   | { kind: 'stop'; id: number };
 
 export interface CallThreadData {
   index: number;
   settings: DaemonSettings;
   share: ThreadShare;
+  /** Each thread's count of UDP requests not answered yet (Int32Array; placement.ts). */
+  requestsInFlight: SharedArrayBuffer;
   /** The main logger's threshold (-1 = silent); a thread's lines carry `thread: index`. */
   logLevel: number;
   /** The main thread owns a kernel table (`--table`): the thread's ctx.kernel forwards to it. */

@@ -2,7 +2,8 @@
  * `--num-threads`: calls sharded over worker threads behind one ng socket. Over real UDP on loopback: calls land
  * in different threads and each relays its RTP; a retransmitted offer gets the cached reply from the thread that
  * owns the call; `list` and `statistics` cover every thread; the port range and `--max-sessions` are one for the
- * whole daemon; a thread that dies is recorded and replaced while the other thread's calls go on.
+ * whole daemon; a new call goes to the idle thread when its hashed one is busier (and its requests follow it);
+ * a thread that dies is recorded and replaced while the other thread's calls go on.
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
@@ -150,6 +151,31 @@ test('--max-sessions limits the whole daemon, whichever thread a new call hashes
   assert.equal(replies[3]!.message, 'Parallel session limit reached');
   for (const id of ids) await ng.request({ command: 'delete', 'call-id': id, 'from-tag': 'A' });
   assert.equal(daemon.calls, 0);
+});
+
+test('a new call whose hashed thread is busier lands on the idle thread; its requests follow it, and it is forgotten when it ends', async () => {
+  const [c0] = callIdsInBothThreads('placed');
+  const placement = daemon.threads.placement;
+  // three UDP requests in flight on thread 0 (where c0 hashes), none on thread 1
+  for (let i = 0; i < 3; i++) placement.requestSent(0);
+  try {
+    assert.equal((await ng.request(offer(c0, 40000))).result, 'ok');
+    assert.equal(placement.ownerOf(c0), 1, 'placed on the idle thread');
+    const answer = await ng.request({ ...offer(c0, 40002), command: 'answer', 'to-tag': 'B' });
+    assert.equal(answer.result, 'ok', 'the answer found the call on thread 1');
+    assert.equal((await ng.request({ command: 'query', 'call-id': c0 })).result, 'ok');
+    assert.equal((await daemon.threads.callSnapshot(c0))?.callId, c0, 'the CLI finds it there too');
+    assert.equal((await ng.request({ command: 'delete', 'call-id': c0, 'from-tag': 'A' })).result, 'ok');
+    const until = Date.now() + 2000;
+    while (placement.remembered > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(placement.remembered, 0, 'thread 1 reported the end: the placement is forgotten');
+  } finally {
+    for (let i = 0; i < 3; i++) placement.answered(0);
+  }
+  // with the threads even again, the same call-id offered anew lives where it hashes
+  assert.equal((await ng.request(offer(c0, 40000))).result, 'ok');
+  assert.equal(placement.ownerOf(c0), 0);
+  assert.equal((await ng.request({ command: 'delete', 'call-id': c0, 'from-tag': 'A' })).result, 'ok');
 });
 
 test('a call thread that dies is recorded and restarted; the calls of the other thread go on', async () => {
