@@ -238,7 +238,21 @@ function writeDigits(n: number): void {
     writeByte(CH_0 + n);
     return;
   }
-  writeLatin1(String(n));
+  if (n > Number.MAX_SAFE_INTEGER) {
+    writeLatin1(String(n));
+    return;
+  }
+  // Digit by digit into the buffer: String(n) would allocate a string that V8 also keeps in its number-string
+  // cache, which young-generation collections count live (most of what encoding a reply left promoted).
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  reserve(digits);
+  let rest = n;
+  for (let i = at + digits - 1; i >= at; i--) {
+    out[i] = CH_0 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  at += digits;
 }
 
 /** `<length>:<bytes>`: latin1 when every char fits a byte, else the string's UTF-8 bytes. */
