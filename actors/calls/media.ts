@@ -31,33 +31,17 @@ const STREAM = Symbol('stream');
 const CLOCK = Symbol('clock');
 
 interface MediaSocket extends Socket {
-  /** Its stream while it is open; cleared when it closes (see `detach`). */
-  [STREAM]: PacketStream | undefined;
+  [STREAM]: PacketStream;
   [CLOCK]: () => number;
 }
 
 function onPacket(this: MediaSocket, msg: Buffer, rinfo: RemoteInfo): void {
-  const stream = this[STREAM];
-  if (stream)
-    relayPacket(stream, msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', this[CLOCK]());
+  relayPacket(this[STREAM], msg, rinfo.address, rinfo.port, rinfo.family as 'IPv4' | 'IPv6', this[CLOCK]());
 }
 
 // A socket error (e.g. ICMP unreachable reported on send) must not crash anything: count it.
 function onSocketError(this: MediaSocket): void {
-  const stream = this[STREAM];
-  if (stream) stream.stats.errors++;
-}
-
-/**
- * Closes a media socket and lets go of its stream. A closed socket lives on until the next full garbage collection
- * (its libuv handle's wrapper counts as a root for young-generation collections), and the stream it still pointed to
- * would keep its whole call alive with it: under a call setup load that was most of what each young collection
- * copied and promoted, only for the next full collection to free it.
- */
-function closeSocket(sock: Socket | null): void {
-  if (!sock) return;
-  closeQuietly(sock);
-  (sock as MediaSocket)[STREAM] = undefined;
+  this[STREAM].stats.errors++;
 }
 
 function attach(ctx: DaemonContext, s: PacketStream): void {
@@ -135,7 +119,7 @@ export function openMedia(
 export function releaseMedia(ctx: DaemonContext, media: CallMedia): void {
   const local = media.rtp.local;
   for (const s of [media.rtp, media.rtcp]) {
-    closeSocket(s.socket);
+    closeQuietly(s.socket);
     s.socket = null;
     s.local = null;
   }
