@@ -50,6 +50,8 @@ const threads = data.share.sessions.length;
  * left out.
  */
 const endedHere: string[] = [];
+/** How long ended calls wait to be reported together. */
+const ENDED_REPORT_MS = 100;
 let endedScheduled = false;
 daemon.registry.onRetired = (callId) => {
   if (threadOf(callId, threads) === data.index) return;
@@ -71,8 +73,6 @@ const legacy = localLegacyCalls(daemon.ctx, daemon.registry, daemon.dispatcher);
 
 /** sockaddr per ng client (a few proxies send everything): built once. */
 const peers = new Map<string, Buffer>();
-/** How long ended calls wait to be reported together. */
-const ENDED_REPORT_MS = 100;
 const NO_ADDRESS = Buffer.alloc(0);
 
 function peerAddress(address: string, port: number): Buffer {

@@ -63,8 +63,6 @@ function copyOf(message: Buffer): Uint8Array {
   return bytes;
 }
 
-export { threadOf };
-
 type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; timer: NodeJS.Timeout };
 
 interface ThreadSlot {
@@ -236,6 +234,8 @@ export class CallThreads implements NgHandler {
     callId: string | null,
     transfer?: TransferListItem[],
   ): void {
+    // a worker that has been replaced (a late kernel answer to a dead thread) gets nothing, and nothing is counted
+    if (this.#slots[thread]?.worker !== worker) return;
     this.placement.sent(thread, callId);
     if (transfer) worker.postMessage(msg, transfer);
     else worker.postMessage(msg);

@@ -1,5 +1,5 @@
 /** Call-ids chosen by the call-thread hash, for tests that need calls in given threads. */
-import { threadOf } from '../../actors/threads/call-threads.ts';
+import { threadOf } from '../../actors/threads/placement.ts';
 
 /** Two call-ids (`prefix-N`) that the hash puts in different threads of two. */
 export function callIdsInBothThreads(prefix: string): [string, string] {

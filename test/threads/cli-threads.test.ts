@@ -15,7 +15,7 @@ import { start, stop } from 'nact';
 import { spawnCliListener } from '../../actors/control/cli.ts';
 import { bindListener } from '../../actors/control/ng-udp.ts';
 import type { Daemon } from '../../actors/system.ts';
-import { threadOf } from '../../actors/threads/call-threads.ts';
+import { threadOf } from '../../actors/threads/placement.ts';
 import { startThreadedDaemon, type ThreadedDaemon } from '../../actors/threads/threaded-daemon.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import type { NgDict, NgValue } from '../../src/ng/types.ts';
