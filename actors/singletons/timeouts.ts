@@ -60,7 +60,7 @@ export function spawnTimeouts(
       const budget = Math.ceil(registry.size / SLICES);
       for (let n = 0; n < budget; n++) {
         if (state.next >= state.round.length) {
-          state.round = registry.callIds(Number.POSITIVE_INFINITY);
+          state.round = registry.allCallIds();
           state.next = 0;
           if (state.round.length === 0) break;
         }
