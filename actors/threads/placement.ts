@@ -3,8 +3,9 @@
  * its first offer arrives, that thread has `threshold` or more UDP requests in flight than the least busy thread:
  * then the call goes to the least busy one, and only those calls are remembered here. Placing by hash alone left
  * one thread queueing while the other idled (32 requests in flight spread over two threads by call-id): placing a
- * new call on the idle thread gave 10-25% more setups/s, a 15-25% lower p90 and a 5-20% lower p99 under the
- * bench's load (six alternated pairs); at low load every call still lives where its call-id hashes.
+ * new call on the idle thread gave 10-28% more setups/s, a 15-30% lower p90 and a 3-31% lower p99 under the
+ * bench's load (alternated pairs, this rule and its prototype); at low load every call still lives where its call-id
+ * hashes.
  *
  * A remembered call is forgotten when its thread reports that it ended (`ended`). The report says how many
  * messages the thread had received by then, and a call that a later message routed there again (the same call-id
