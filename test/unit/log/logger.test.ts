@@ -66,6 +66,12 @@ describe('Logger', () => {
 
 describe('batchedFdSink', () => {
   const turn = () => new Promise((r) => setImmediate(r));
+  /** The `msg` of every line in one write. */
+  const messagesOf = (write: string): string[] =>
+    write
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).msg);
   function recording(): { writes: string[]; logger: Logger } {
     const writes: string[] = [];
     const sink = batchedFdSink(2, (fd, text) => {
@@ -83,13 +89,7 @@ describe('batchedFdSink', () => {
     assert.equal(writes.length, 0, 'nothing written during the turn');
     await turn();
     assert.equal(writes.length, 1);
-    assert.deepEqual(
-      writes[0]
-        ?.split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l).msg),
-      ['a', 'b', 'c'],
-    );
+    assert.deepEqual(messagesOf(writes[0] ?? ''), ['a', 'b', 'c']);
     logger.info('d');
     await turn();
     assert.equal(writes.length, 2, 'a later turn gets a write of its own');
@@ -107,12 +107,7 @@ describe('batchedFdSink', () => {
       const lines = w.split('\n').filter(Boolean);
       assert.ok(Buffer.byteLength(w) <= 4096 || lines.length === 1, 'over 4096 bytes only alone');
     }
-    const msgs = writes.flatMap((w) =>
-      w
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l).msg),
-    );
+    const msgs = writes.flatMap(messagesOf);
     assert.deepEqual(msgs, [...Array.from({ length: 40 }, (_, i) => `m${i}`), 'huge']);
   });
 
@@ -121,12 +116,6 @@ describe('batchedFdSink', () => {
     logger.info('before');
     logger.err('failed', { error: new Error('boom') });
     assert.equal(writes.length, 1);
-    assert.deepEqual(
-      writes[0]
-        ?.split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l).msg),
-      ['before', 'failed'],
-    );
+    assert.deepEqual(messagesOf(writes[0] ?? ''), ['before', 'failed']);
   });
 });
