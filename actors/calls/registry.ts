@@ -86,25 +86,21 @@ export class CallRegistry {
     return this.#calls[this.#shardOf(callId)]?.get(callId);
   }
 
-  /** Every call, oldest first. */
-  entries(): CallEntry[] {
-    const all: CallEntry[] = [];
-    for (const shard of this.#calls) for (const entry of shard.values()) all.push(entry);
-    return all.sort((a, b) => a.seq - b.seq);
+  /** Every call, in no particular order (statistics, timeouts, shutdown). */
+  *entries(): IterableIterator<CallEntry> {
+    for (const shard of this.#calls) yield* shard.values();
+  }
+
+  /** Every call, oldest first (what the CLI, the ng `list` and the legacy protocols show). */
+  entriesByAge(): CallEntry[] {
+    return Array.from(this.entries()).sort((a, b) => a.seq - b.seq);
   }
 
   /** The first `limit` call-ids, oldest first (the ng `list`). */
   callIds(limit: number): string[] {
-    return this.entries()
+    return this.entriesByAge()
       .slice(0, limit)
       .map((e) => e.callId);
-  }
-
-  /** Every call-id, in no particular order (the timeouts' rounds). */
-  allCallIds(): string[] {
-    const out: string[] = [];
-    for (const shard of this.#calls) for (const id of shard.keys()) out.push(id);
-    return out;
   }
 
   create(callId: string): CallEntry {

@@ -82,7 +82,11 @@ export function cliEnvFor(ctx: DaemonContext, registry: CallRegistry): CliEnv {
     setLogLevel: (level) => {
       ctx.log.level = level;
     },
-    calls: () => [...registry.entries()].map((e) => e.call).reverse(),
+    calls: () =>
+      registry
+        .entriesByAge()
+        .map((e) => e.call)
+        .reverse(),
     call: (callId) => registry.get(callId)?.call,
     terminate: (callId) => {
       const entry = registry.get(callId);

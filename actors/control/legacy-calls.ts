@@ -72,9 +72,9 @@ export function callCounters(
   };
 }
 
-/** The registry's calls, oldest first (the registry keeps them in creation order). */
+/** The registry's calls, oldest first. */
 export function callSummaries(registry: CallRegistry): CallSummary[] {
-  return Array.from(registry.entries(), (e) => ({
+  return registry.entriesByAge().map((e) => ({
     callId: e.call.callId,
     createdMs: e.call.created * 1000 + Math.floor(e.call.createdUs / 1000),
   }));

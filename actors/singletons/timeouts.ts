@@ -60,7 +60,7 @@ export function spawnTimeouts(
       const budget = Math.ceil(registry.size / SLICES);
       for (let n = 0; n < budget; n++) {
         if (state.next >= state.round.length) {
-          state.round = registry.allCallIds();
+          state.round = Array.from(registry.entries(), (e) => e.callId);
           state.next = 0;
           if (state.round.length === 0) break;
         }
