@@ -10,6 +10,7 @@ import { startThreadedDaemon } from '../actors/threads/threaded-daemon.ts';
 import { preflight } from '../kernel/preflight.ts';
 import { KernelTable } from '../kernel/table.ts';
 import { ConfigError, formatHelp, loadConfig } from './config/config.ts';
+import { tuneGarbageCollector } from './gc-tuning.ts';
 import { Logger } from './log/logger.ts';
 import { RelayThread } from './relay-thread/relay-thread.ts';
 import { parseDtmfLogDest } from './rtp/dtmf-log.ts';
@@ -31,6 +32,7 @@ function openKernelTable(
 }
 
 async function main(argv: string[]): Promise<number> {
+  tuneGarbageCollector();
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv);
