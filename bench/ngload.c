@@ -5,7 +5,13 @@
  * Kamailio's processes waits for its rtpengine reply; each worker repeats offer -> answer -> delete on a fresh call,
  * the requests shaped exactly as bench/call-shapes.ts builds them (Kamailio's key order, baresip's SDP).
  *
- *   ngload HOST PORT INFLIGHT WARMUP_MS MEASURE_MS RUN
+ *   ngload HOST PORT INFLIGHT WARMUP_MS MEASURE_MS RUN [RATE]
+ *
+ * With RATE (call setups per second, all workers together) the setups are paced: a worker that finished a setup
+ * waits for the next free slot of a 1/RATE grid before its next offer, so the daemon sees RATE setups/s arriving on
+ * a schedule of the client's, as from a proxy that is not at the daemon's limit, and the latencies are those of that
+ * load. A daemon that cannot keep up gets every worker busy again (the grid never runs ahead of the clock), which is
+ * the unpaced load.
  *
  * It runs WARMUP_MS unmeasured, then MEASURE_MS measured, then waits for the replies still due (up to 2 s) and prints
  * one JSON line: completed setups and requests in the measured window, failures (a reply other than ok, or none
@@ -37,6 +43,7 @@ struct worker {
   unsigned long cookie;   /* the outstanding request's cookie number */
   long long sent_us;
   int waiting;
+  long long start_at; /* paced: when the next offer goes (0: not parked) */
 };
 
 static long long now_us(void) {
@@ -52,6 +59,9 @@ static double cpu_s(void) {
 }
 
 static const char *run_tag;
+/* Paced mode (RATE given): the grid's step and its next free slot. */
+static long long pace_step_us;
+static long long next_slot_us;
 static unsigned long next_call;
 static unsigned long next_cookie;
 
@@ -125,6 +135,37 @@ static void send_step(int fd, struct worker *w) {
   if (send(fd, buf, (size_t)len, 0) < 0) w->sent_us -= TIMEOUT_US; /* counted as a timeout on the next sweep */
 }
 
+/*
+ * A worker starts its next call: the offer goes now, or in paced mode at the grid's next free slot (not before
+ * `now`: a grid that fell behind the clock is not caught up in a burst).
+ */
+static void next_setup(int fd, struct worker *w, long long now) {
+  w->step = OFFER;
+  w->call = next_call++;
+  if (!pace_step_us) {
+    send_step(fd, w);
+    return;
+  }
+  if (next_slot_us < now) next_slot_us = now;
+  w->start_at = next_slot_us;
+  next_slot_us += pace_step_us;
+}
+
+/* Paced mode: sends the offers whose slot has come; returns how long until the next one (at most `cap_us`). */
+static long long send_due(int fd, struct worker *workers, int inflight, long long now, long long cap_us) {
+  long long wait_us = cap_us;
+  for (int i = 0; i < inflight; i++) {
+    struct worker *w = &workers[i];
+    if (!w->start_at) continue;
+    if (w->start_at <= now) {
+      w->start_at = 0;
+      send_step(fd, w);
+    } else if (w->start_at - now < wait_us)
+      wait_us = w->start_at - now;
+  }
+  return wait_us;
+}
+
 /* Latencies of the measured window, grown as needed. */
 static long long *lat;
 static size_t lat_n, lat_cap;
@@ -160,13 +201,15 @@ static void note_reason(const char *reply, size_t len) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: ngload HOST PORT INFLIGHT WARMUP_MS MEASURE_MS RUN\n");
+  if (argc != 7 && argc != 8) {
+    fprintf(stderr, "usage: ngload HOST PORT INFLIGHT WARMUP_MS MEASURE_MS RUN [RATE]\n");
     return 2;
   }
   int inflight = atoi(argv[3]);
   long long warmup = atoll(argv[4]) * 1000, measure = atoll(argv[5]) * 1000;
   run_tag = argv[6];
+  double rate = argc == 8 ? atof(argv[7]) : 0;
+  pace_step_us = rate > 0 ? (long long)(1e6 / rate) : 0;
   if (inflight < 1 || inflight > MAX_INFLIGHT) return 2;
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
@@ -179,11 +222,7 @@ int main(int argc, char **argv) {
   static struct worker workers[MAX_INFLIGHT];
   long long start = now_us();
   long long measure_from = start + warmup, measure_to = measure_from + measure;
-  for (int i = 0; i < inflight; i++) {
-    workers[i].step = OFFER;
-    workers[i].call = next_call++;
-    send_step(fd, &workers[i]);
-  }
+  for (int i = 0; i < inflight; i++) next_setup(fd, &workers[i], start);
   unsigned long setups = 0, failures = 0, timeouts = 0;
   double cpu_from = 0, cpu_to = 0;
   int measuring = 0, ended = 0;
@@ -202,8 +241,10 @@ int main(int argc, char **argv) {
     int outstanding = 0;
     for (int i = 0; i < inflight; i++) outstanding += workers[i].waiting;
     if (ended && (outstanding == 0 || t >= measure_to + TIMEOUT_US)) break;
+    long long wait_us = ended ? 20000 : send_due(fd, workers, inflight, t, 20000);
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    int ready = poll(&p, 1, 20);
+    struct timespec wait = {.tv_sec = 0, .tv_nsec = wait_us * 1000};
+    int ready = ppoll(&p, 1, &wait, NULL);
     if (ready > 0) {
       for (;;) {
         ssize_t len = recv(fd, reply, sizeof reply - 1, MSG_DONTWAIT);
@@ -231,8 +272,8 @@ int main(int argc, char **argv) {
         if (w->step == OFFER && ok) w->step = ANSWER;
         else if (w->step == OFFER || w->step == DELETE) {
           if (w->step == DELETE && ok && got >= measure_from && got <= measure_to) setups++;
-          w->step = OFFER;
-          w->call = next_call++;
+          next_setup(fd, w, got);
+          continue;
         } else w->step = DELETE; /* delete even after a failed answer, so that no half-made call lingers */
         send_step(fd, w);
       }
@@ -249,9 +290,11 @@ int main(int argc, char **argv) {
           timeouts++;
         }
         if (ended) continue;
-        w->step = w->step == ANSWER ? DELETE : OFFER;
-        if (w->step == OFFER) w->call = next_call++;
-        send_step(fd, w);
+        if (w->step == ANSWER) {
+          w->step = DELETE;
+          send_step(fd, w);
+        } else
+          next_setup(fd, w, t);
       }
     }
   }

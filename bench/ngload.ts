@@ -28,7 +28,8 @@ interface NgloadOutput {
 /**
  * `inFlight` workers repeat offer -> answer -> delete on fresh calls: `warmupMs` unmeasured, then `durationMs`
  * measured. Every measured request's latency also goes into `pooled`, when given (a level's rounds are summed up
- * from all their samples).
+ * from all their samples). With `pacedRate` the client starts that many setups per second on its own schedule
+ * (ngload.c's RATE) instead of as fast as the daemon answers.
  */
 export function measureSetupRateC(
   ngPort: number,
@@ -37,8 +38,10 @@ export function measureSetupRateC(
   run: string,
   inFlight = 32,
   pooled?: LatencySamples,
+  pacedRate?: number,
 ): Promise<SetupRateResult> {
   const args = ['127.0.0.1', String(ngPort), String(inFlight), String(warmupMs), String(durationMs), run];
+  if (pacedRate !== undefined) args.push(String(pacedRate));
   return new Promise((resolve, reject) => {
     execFile(ensureNgload(), args, { maxBuffer: 1 << 28 }, (error, stdout, stderr) => {
       if (error) {

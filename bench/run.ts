@@ -33,6 +33,11 @@ interface Plan {
   /** Unmeasured setup load before each round. */
   ngWarmupMs: number;
   backgroundLevels: number[];
+  /**
+   * Offered setup rates (setups/s, 0 active calls) measured paced, as a proxy below the daemon's limit sends them:
+   * the latency of a load both daemons carry, next to the latency at each one's limit (the unpaced levels).
+   */
+  pacedRates: number[];
   relayTiming: RelayTiming;
   cpuCalls: number;
   capacitySteps: number[];
@@ -64,6 +69,7 @@ const plan: Plan = quick
       ngRounds: 1,
       ngWarmupMs: 300,
       backgroundLevels: [0, 200, capped(1000)],
+      pacedRates: [1000],
       relayTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
       cpuCalls: 100,
       capacitySteps: [100, 200, 400],
@@ -73,6 +79,7 @@ const plan: Plan = quick
       ngRounds: 3,
       ngWarmupMs: 1000,
       backgroundLevels: [0, capped(1000), capped(10000)],
+      pacedRates: [3000],
       relayTiming: { warmupMs: 1000, measureMs: 5000, drainMs: 300 },
       cpuCalls: 100,
       capacitySteps: [100, 200, 400, 800, 1200, 1600, 2000, 2500, 3000, 3500, 4000].filter(
@@ -91,6 +98,23 @@ const p99LimitUs = 50_000;
 // A generator that sent this late on average was itself the bottleneck, so the step says nothing about
 // the proxy (a single late burst is only the scheduler on this shared machine).
 const generatorLagLimitUs = 5_000;
+
+/** One ng level: setups on top of `activeCalls` established calls, as fast as answered or paced at `pacedRate`. */
+interface NgLoad {
+  activeCalls: number;
+  pacedRate?: number;
+}
+
+/** The unpaced levels first (the memory rows read them by position), then the paced ones (the C client only). */
+const ngLoads: NgLoad[] = [
+  ...plan.backgroundLevels.map((activeCalls) => ({ activeCalls })),
+  ...(nodeNgClient ? [] : plan.pacedRates.map((pacedRate) => ({ activeCalls: 0, pacedRate }))),
+];
+
+const loadName = (load: NgLoad): string =>
+  load.pacedRate === undefined
+    ? `${load.activeCalls} active`
+    : `${load.pacedRate} setups/s offered, ${load.activeCalls} active`;
 
 interface NgLevel {
   activeCalls: number;
@@ -136,10 +160,11 @@ async function withDaemon<T>(kind: ProxyKind, body: (daemon: RunningDaemon) => P
  */
 async function measureNgRound(
   kind: ProxyKind,
-  activeCalls: number,
+  load: NgLoad,
   round: number,
   pooled: LatencySamples,
 ): Promise<NgLevel> {
+  const { activeCalls, pacedRate } = load;
   return withDaemon(kind, async (daemon) => {
     const client = await NgClient.open('127.0.0.1', daemon.ngPort);
     try {
@@ -150,13 +175,21 @@ async function measureNgRound(
       // memory with the background calls only, before any setup load
       const withCalls = { rssBytes: rssBytes(daemon.pid), openFiles: openFiles(daemon.pid) };
       // the same load for a moment first, unmeasured: a JIT compiler (ours) warms up, and both meet the same start
-      const rate = `rate${activeCalls}r${round}`;
+      const rate = `rate${activeCalls}${pacedRate === undefined ? '' : `p${pacedRate}`}r${round}`;
       let setups: SetupRateResult;
       if (nodeNgClient) {
         await measureSetupRate(client, plan.ngWarmupMs, `warm${activeCalls}r${round}`);
         setups = await measureSetupRate(client, plan.ngDurationMs, rate, 32, pooled);
       } else
-        setups = await measureSetupRateC(daemon.ngPort, plan.ngWarmupMs, plan.ngDurationMs, rate, 32, pooled);
+        setups = await measureSetupRateC(
+          daemon.ngPort,
+          plan.ngWarmupMs,
+          plan.ngDurationMs,
+          rate,
+          32,
+          pooled,
+          pacedRate,
+        );
       const level: NgLevel = {
         activeCalls: background.established,
         background,
@@ -166,7 +199,7 @@ async function measureNgRound(
       };
       const s = level.setups;
       log(
-        `${kind}: round ${round + 1}/${plan.ngRounds}, ${background.established} active calls (made in ${fmt(background.seconds, 1)} s, ${background.failures.total} failed): ` +
+        `${kind}: round ${round + 1}/${plan.ngRounds}, ${pacedRate === undefined ? '' : `paced at ${pacedRate} setups/s, `}${background.established} active calls (made in ${fmt(background.seconds, 1)} s, ${background.failures.total} failed): ` +
           `${fmt(s.setupsPerSecond, 0)} setups/s, p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms, ` +
           `${s.failures.total} failures (${s.failures.timeouts} timeouts), RSS ${fmt(level.rssBytes / 2 ** 20, 1)} MiB, ` +
           `client CPU ${fmt(s.clientCpuShare * 100, 0)}% of a core`,
@@ -243,7 +276,7 @@ function mergeRounds(rounds: NgLevel[], pooled: LatencySamples): NgLevel {
  * runs) weighs on both alike.
  */
 async function benchNg(byKind: Map<ProxyKind, ProxyResults>): Promise<void> {
-  for (const level of plan.backgroundLevels) {
+  for (const load of ngLoads) {
     const rounds = new Map<ProxyKind, NgLevel[]>(kinds.map((k) => [k, []]));
     const pooled = new Map<ProxyKind, LatencySamples>(kinds.map((k) => [k, new LatencySamples()]));
     for (let round = 0; round < plan.ngRounds; round++) {
@@ -251,9 +284,7 @@ async function benchNg(byKind: Map<ProxyKind, ProxyResults>): Promise<void> {
         const results = byKind.get(kind) as ProxyResults;
         if (results.unavailable) continue;
         try {
-          rounds
-            .get(kind)
-            ?.push(await measureNgRound(kind, level, round, pooled.get(kind) as LatencySamples));
+          rounds.get(kind)?.push(await measureNgRound(kind, load, round, pooled.get(kind) as LatencySamples));
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           if (results.ng.length === 0 && rounds.get(kind)?.length === 0) results.unavailable = reason;
@@ -269,7 +300,7 @@ async function benchNg(byKind: Map<ProxyKind, ProxyResults>): Promise<void> {
       (byKind.get(kind) as ProxyResults).ng.push(merged);
       const s = merged.setups;
       log(
-        `${kind}: ${level} active calls, ${done.length} rounds: ${fmt(s.setupsPerSecond, 0)} setups/s, ` +
+        `${kind}: ${loadName(load)}, ${done.length} rounds: ${fmt(s.setupsPerSecond, 0)} setups/s, ` +
           `p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms over ${s.requests} requests`,
       );
     }
@@ -305,30 +336,32 @@ function buildRows(byKind: Map<ProxyKind, ProxyResults>): MetricRow[] {
   const atLeast = (bound: number) => ({ text: `>= ${bound}`, holds: (ratio: number) => ratio >= bound });
   const atMost = (bound: number) => ({ text: `<= ${bound}`, holds: (ratio: number) => ratio <= bound });
   const rows: MetricRow[] = [];
-  plan.backgroundLevels.forEach((level, index) => {
+  ngLoads.forEach((load, index) => {
     const at = (results: ProxyResults) => results.ng[index];
+    const level = loadName(load);
     rows.push({
-      name: `ng setups/s, ${level} active`,
+      name: `ng setups/s, ${level}`,
       unit: 'setups/s',
-      better: 'higher',
-      target: atLeast(1),
+      // paced, both should carry what is offered: the rate is a check that they did, not a race
+      better: load.pacedRate === undefined ? 'higher' : 'info',
+      ...(load.pacedRate === undefined ? { target: atLeast(1) } : {}),
       ...both((r) => at(r)?.setups.setupsPerSecond),
     });
     rows.push({
-      name: `ng p50 latency, ${level} active`,
+      name: `ng p50 latency, ${level}`,
       unit: 'ms',
       better: 'lower',
       ...both((r) => at(r)?.setups.p50Ms),
     });
     rows.push({
-      name: `ng p99 latency, ${level} active`,
+      name: `ng p99 latency, ${level}`,
       unit: 'ms',
       better: 'lower',
       target: atMost(1),
       ...both((r) => at(r)?.setups.p99Ms),
     });
     rows.push({
-      name: `ng failed requests, ${level} active`,
+      name: `ng failed requests, ${level}`,
       unit: 'count',
       better: 'info',
       ...both((r) => at(r)?.setups.failures.total),

@@ -2,7 +2,8 @@
  * The benchmark's C ng client (bench/ngload.c) measures what it claims: over real UDP it sends the very requests
  * the Node client builds from Kamailio's shapes (bench/call-shapes.ts), byte for byte after the cookie; it runs
  * offer -> answer -> delete per call; it counts a setup per deleted call, one latency per measured request, and
- * a reply other than ok as a failure with its reason.
+ * a reply other than ok as a failure with its reason; paced, it starts the setups at the rate asked, not as fast
+ * as they are answered.
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -89,4 +90,22 @@ test('an error reply is a failure with its reason, and the worker goes on with a
   } finally {
     answerFor = () => 'd6:result2:oke';
   }
+});
+
+test('paced, ngload starts the rate asked of it: far fewer setups than unpaced, spread over the window', async () => {
+  received.length = 0;
+  // the fake daemon answers at once, so unpaced 8 workers complete thousands of setups in this window
+  const unpaced = await measureSetupRateC(port, 0, 500, 'unpaced', 8);
+  received.length = 0;
+  const paced = await measureSetupRateC(port, 0, 1000, 'paced', 8, undefined, 200);
+  assert.ok(unpaced.completedSetups > 1000, `unpaced setups: ${unpaced.completedSetups}`);
+  // 200/s over 1 s; the bounds only tell pacing from no pacing on a loaded machine
+  assert.ok(
+    paced.completedSetups >= 120 && paced.completedSetups <= 260,
+    `paced setups: ${paced.completedSetups}`,
+  );
+  assert.equal(paced.failures.total, 0);
+  const offers = received.filter((r) => r.body.endsWith('7:command5:offere')).length;
+  assert.ok(offers <= 260, `offers sent: ${offers}`);
+  assert.ok(paced.p99Ms < 100);
 });
