@@ -6,8 +6,8 @@
  * made that survived young collections at a high rate; under setup load that is request dictionaries, SDP and call
  * state that live a few milliseconds and die, so the old generation filled with garbage and each call thread ran a
  * full collection (3-12 ms pauses, every request of the thread waiting) about once a second. Off, in alternated runs
- * of the bench's setup load (two call threads, 32 requests in flight): 8-12% more setups/s, 10% less CPU per
- * setup, ng p99 lower by about a fifth, fewer and shorter full collections.
+ * of the bench's setup load (two call threads, 32 requests in flight): 3-14% more setups/s, ng p99 10-20% lower,
+ * about 5% less CPU per setup, fewer and shorter full collections.
  */
 import { setFlagsFromString } from 'node:v8';
 
