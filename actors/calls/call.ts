@@ -15,7 +15,7 @@ import {
 } from '../../src/call/negotiate.ts';
 import { selectParticipants } from '../../src/call/participants.ts';
 import { queryTree, type TreeSelection, withSubscriptions } from '../../src/call/query-tree.ts';
-import { keepOfferSession, parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
+import { forgetOfferSession, keepOfferSession, parseForCall, renderFor } from '../../src/call/sdp-adapter.ts';
 import { NG_REASON, NgError } from '../../src/ng/errors.ts';
 import type { MediaControlRequest } from '../../src/ng/media-control.ts';
 import type { AnswerRequest, DeleteRequest, Family, OfferRequest } from '../../src/ng/request.ts';
@@ -613,6 +613,15 @@ export function spawnCall(
         // with 4 call shards instead of 64, three times as much is promoted), and with it everything its state
         // held: under a setup load most of each ended call was promoted, only for the next full collection to
         // free it. Measured: 45% less promoted per young collection, pauses 2.0 -> 1.2 ms.
+        // What the party-keyed WeakMaps hold for it goes too. V8's young collections keep every value of a
+        // long-lived WeakMap alive whatever its key (only full collections drop an entry with its key), so each
+        // ended call's SDP texts and parsed payload types survived one more young collection. Measured under
+        // 3,000 setups/s (one thread): bytes surviving each young collection 390 KB -> 165-195 KB, its pause
+        // 1.06-1.20 -> 0.78-0.84 ms (the ng p99 moved within the machine's noise).
+        for (const m of state.call.monologues.values()) {
+          payloadTypesCache.delete(m);
+          forgetOfferSession(m);
+        }
         state.call.monologues.clear();
         state.monologues.clear();
         state.medias.clear();

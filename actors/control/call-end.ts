@@ -34,6 +34,8 @@ function hostOf(addr: string): string {
 
 export function callEnded(ctx: DaemonContext, call: Call, reason: CallEndReason): void {
   const origin = ORIGINS.get(call);
+  // the last reader: gone now rather than at the next full collection (see the call's afterStop, call.ts)
+  ORIGINS.delete(call);
   const s = ctx.settings;
   if (s.cdr) {
     const fields = cdrFields({

@@ -79,6 +79,15 @@ export function keepOfferSession(offerer: Monologue, text: string, session: SdpS
   offersAwaitingAnswer.set(offerer, { text, session });
 }
 
+/**
+ * The party's call ended: its kept offer goes now. A WeakMap would drop it with the party in a full collection,
+ * but V8's young collections keep every value of a long-lived WeakMap alive, dead key or not (see
+ * actors/calls/call.ts, the call's afterStop).
+ */
+export function forgetOfferSession(offerer: Monologue): void {
+  offersAwaitingAnswer.delete(offerer);
+}
+
 function offerSession(offerer: Monologue): SdpSession | null {
   if (offerer.lastSdp === null) return null;
   const kept = offersAwaitingAnswer.get(offerer);
