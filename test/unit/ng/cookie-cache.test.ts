@@ -131,11 +131,13 @@ describe('ng cookie cache', () => {
     assert.throws(() => cache.begin('c'), /already in flight/);
   });
 
-  test('replies spread over several chunks, with a large one between, come back byte for byte', () => {
+  test('replies spread over several chunks and location blocks, with a large one between, come back byte for byte', () => {
     const cache = new CookieCache({ now: fakeClock().now });
     const replyFor = (i: number) => Buffer.alloc(i === 500 ? 100_000 : 300 + (i % 700), i & 0xff);
-    for (let i = 0; i < 1500; i++) cache.complete(`c${i}`, replyFor(i));
-    for (let i = 0; i < 1500; i++) {
+    // more entries than one location block holds (4096), over every shard of the cookie Maps
+    for (let i = 0; i < 10_000; i++) cache.complete(`c${i}`, replyFor(i));
+    assert.equal(cache.size, 10_000);
+    for (let i = 0; i < 10_000; i++) {
       const found = cache.lookup(`c${i}`);
       assert.equal(found.state, 'done');
       if (found.state === 'done') assert.ok(found.reply.equals(replyFor(i)), `reply ${i}`);
@@ -148,6 +150,7 @@ describe('ng cookie cache', () => {
     cache.complete('again', Buffer.from('second'));
     const replaced = cache.lookup('again');
     assert.equal(replaced.state === 'done' && replaced.reply.toString(), 'second');
+    assert.equal(cache.size, 10_001, 'a replaced reply is one entry');
   });
 
   test('memory is bounded: a generation over its byte cap is swapped early', () => {
