@@ -14,7 +14,7 @@ import type { PortMsg, PortUsage } from '../messages.ts';
 import { ask } from '../runtime.ts';
 import { startDaemon } from '../system.ts';
 import { kernelLinkOver, kernelProxy } from './kernel-proxy.ts';
-import type { CallThreadData, FromCallThread, ToCallThread } from './messages.ts';
+import { type CallThreadData, type FromCallThread, ownBytes, type ToCallThread } from './messages.ts';
 import { requestAnswered, threadOf } from './placement.ts';
 import { answerLegacy } from './threaded-legacy-calls.ts';
 
@@ -84,13 +84,6 @@ function peerAddress(address: string, port: number): Buffer {
     peers.set(key, a);
   }
   return a;
-}
-
-/** Copies a reply out of Node's shared 8 KiB allocation slab, so that only its own bytes cross the thread. */
-function ownBytes(b: Buffer): Uint8Array {
-  const out = new Uint8Array(b.length);
-  out.set(b);
-  return out;
 }
 
 function post(m: FromCallThread): void {

@@ -30,6 +30,7 @@ import {
   type FromCallThread,
   type LiveSettings,
   liveSettingsOf,
+  ownBytes,
   type ToCallThread,
 } from './messages.ts';
 import { CallPlacement, threadOf } from './placement.ts';
@@ -55,13 +56,6 @@ const YOUNG_GENERATION_MB = 8;
 
 /** A thread that does not answer within this is treated as failed for that request (the ng client retries). */
 const REPLY_TIMEOUT_MS = 30_000;
-
-/** The bytes of a received message in their own buffer: that copy, not Node's receive buffer, moves to the thread. */
-function copyOf(message: Buffer): Uint8Array {
-  const bytes = new Uint8Array(message.length);
-  bytes.set(message);
-  return bytes;
-}
 
 type Pending = { thread: number; resolve: (m: FromCallThread | null) => void; timer: NodeJS.Timeout };
 
@@ -276,7 +270,7 @@ export class CallThreads implements NgHandler {
     from: string,
     callId: string | null = null,
   ): Promise<{ answered: boolean; reply: Buffer | null }> {
-    const bytes = copyOf(message);
+    const bytes = ownBytes(message);
     const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }), callId);
     if (r?.kind !== 'ng') return { answered: false, reply: null };
     return {
@@ -298,7 +292,7 @@ export class CallThreads implements NgHandler {
   ): void {
     const slot = this.#slots[thread];
     if (!slot || this.#stopping) return;
-    const bytes = copyOf(message);
+    const bytes = ownBytes(message);
     const msg: ToCallThread = { kind: 'ng', id: 0, message: bytes, from, via };
     this.placement.requestSent(thread);
     this.#post(thread, slot.worker, msg, callId, [bytes.buffer as ArrayBuffer]);

@@ -1,6 +1,7 @@
 /**
- * The messages between the main thread (CallThreads) and a call thread (call-thread.ts), and what a call
- * thread is started with. Everything here crosses a thread boundary by structured clone: plain data only.
+ * The messages between the main thread (CallThreads) and a call thread (call-thread.ts), what a call thread is
+ * started with, and the copy ng bytes are put in before they cross (`ownBytes`). Everything here crosses a thread
+ * boundary by structured clone: plain data only.
  */
 import type { NgDict } from '../../src/ng/types.ts';
 import type { RelayLinkData } from '../../src/relay-thread/protocol.ts';
@@ -96,4 +97,15 @@ export function liveSettingsOf(s: DaemonSettings): Required<LiveSettings> {
     maxCpu: s.maxCpu ?? 0,
     maxBandwidth: s.maxBandwidth ?? 0,
   };
+}
+
+/**
+ * The bytes of an ng message or reply in a buffer of their own, which is what crosses the thread boundary
+ * (transferred): a received message's Buffer is a view of Node's receive buffer, a reply's of its shared 8 KiB
+ * allocation slab, and transferring those would take the whole underlying buffer away from its other users.
+ */
+export function ownBytes(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
 }
