@@ -78,10 +78,8 @@ function fields(line: string): Map<string, number> {
 }
 const lines = trace.split('\n');
 // the first collections belong to start-up and the warm-up second
-const young = lines
-  .filter((l) => l.includes(' gc=s '))
-  .slice(20)
-  .map(fields);
+const youngLines = lines.filter((l) => l.includes(' gc=s ')).slice(20);
+const young = youngLines.map(fields);
 const full = lines.filter((l) => / gc=m[cs] /.test(l)).map(fields);
 const mean = (xs: Map<string, number>[], key: string) =>
   xs.reduce((s, x) => s + (x.get(key) ?? 0), 0) / Math.max(1, xs.length);
@@ -92,7 +90,6 @@ const load = JSON.parse(result.trim().split('\n').at(-1) ?? '{}') as {
 };
 /** The young collections' time span (V8's own clock in each line), for the bytes per setup. */
 const at = (line: string) => Number(/\s(\d+) ms: /.exec(line)?.[1] ?? 0);
-const youngLines = lines.filter((l) => l.includes(' gc=s ')).slice(20);
 const spanSeconds = (at(youngLines.at(-1) ?? '') - at(youngLines[0] ?? '')) / 1000;
 const perSetup = (key: string) =>
   spanSeconds > 0 && load.setupsPerSecond
