@@ -30,8 +30,15 @@ interface Plan {
   /** Per round: each level is measured in `ngRounds` rounds that alternate between the two daemons. */
   ngDurationMs: number;
   ngRounds: number;
-  /** Unmeasured setup load before each round. */
+  /** Unmeasured setup load of the round's own shape (paced or not) right before its measured part. */
   ngWarmupMs: number;
+  /**
+   * Unpaced setup load before that, discarded, so that both daemons are measured in their steady state. Ours
+   * compiles its hot code as it runs (V8's JIT): timed inside a call thread at 3,000 setups/s, a fresh daemon's
+   * first second served requests at a median of 1.4 ms, the next ones at 0.3 ms, and only after about 6 s (some
+   * 18,000 setups) at the 0.1 ms it keeps; 5 s at the limit (30,000 setups and more) gets there first.
+   */
+  ngJitWarmupMs: number;
   backgroundLevels: number[];
   /**
    * Offered setup rates (setups/s, 0 active calls) measured paced, as a proxy below the daemon's limit sends them:
@@ -68,6 +75,7 @@ const plan: Plan = quick
       ngDurationMs: 1500,
       ngRounds: 1,
       ngWarmupMs: 300,
+      ngJitWarmupMs: 1000,
       backgroundLevels: [0, 200, capped(1000)],
       pacedRates: [1000],
       relayTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
@@ -78,6 +86,7 @@ const plan: Plan = quick
       ngDurationMs: 5000,
       ngRounds: 3,
       ngWarmupMs: 1000,
+      ngJitWarmupMs: 5000,
       backgroundLevels: [0, capped(1000), capped(10000)],
       pacedRates: [3000],
       relayTiming: { warmupMs: 1000, measureMs: 5000, drainMs: 300 },
@@ -174,13 +183,15 @@ async function measureNgRound(
       await sleep(500);
       // memory with the background calls only, before any setup load
       const withCalls = { rssBytes: rssBytes(daemon.pid), openFiles: openFiles(daemon.pid) };
-      // the same load for a moment first, unmeasured: a JIT compiler (ours) warms up, and both meet the same start
+      // unmeasured load first: the JIT warms up (plan.ngJitWarmupMs), then both meet the round's own load
       const rate = `rate${activeCalls}${pacedRate === undefined ? '' : `p${pacedRate}`}r${round}`;
+      const warm = `warm${activeCalls}r${round}`;
       let setups: SetupRateResult;
       if (nodeNgClient) {
-        await measureSetupRate(client, plan.ngWarmupMs, `warm${activeCalls}r${round}`);
+        await measureSetupRate(client, plan.ngJitWarmupMs + plan.ngWarmupMs, warm);
         setups = await measureSetupRate(client, plan.ngDurationMs, rate, 32, pooled);
-      } else
+      } else {
+        await measureSetupRateC(daemon.ngPort, 0, plan.ngJitWarmupMs, warm);
         setups = await measureSetupRateC(
           daemon.ngPort,
           plan.ngWarmupMs,
@@ -190,6 +201,7 @@ async function measureNgRound(
           pooled,
           pacedRate,
         );
+      }
       const level: NgLevel = {
         activeCalls: background.established,
         background,
