@@ -14,7 +14,13 @@ import type { PortMsg, PortUsage } from '../messages.ts';
 import { ask } from '../runtime.ts';
 import { startDaemon } from '../system.ts';
 import { kernelLinkOver, kernelProxy } from './kernel-proxy.ts';
-import { type CallThreadData, type FromCallThread, ownBytes, type ToCallThread } from './messages.ts';
+import {
+  type CallThreadData,
+  type FromCallThread,
+  ownBytes,
+  requestCrossed,
+  type ToCallThread,
+} from './messages.ts';
 import { requestAnswered, threadOf } from './placement.ts';
 import { answerLegacy } from './threaded-legacy-calls.ts';
 
@@ -104,7 +110,7 @@ port.on('message', (m: ToCallThread) => {
   received++;
   switch (m.kind) {
     case 'ng': {
-      const buf = Buffer.from(m.message.buffer, m.message.byteOffset, m.message.byteLength);
+      const buf = requestCrossed(m.message);
       const via = m.via;
       daemon.dispatcher.handle(buf, m.from).then(
         (reply) => {

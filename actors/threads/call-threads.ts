@@ -30,7 +30,7 @@ import {
   type FromCallThread,
   type LiveSettings,
   liveSettingsOf,
-  ownBytes,
+  requestToCross,
   type ToCallThread,
 } from './messages.ts';
 import { CallPlacement, threadOf } from './placement.ts';
@@ -221,18 +221,11 @@ export class CallThreads implements NgHandler {
   }
 
   /** Every message to a thread goes through here, so that the placement counts them as the thread does. */
-  #post(
-    thread: number,
-    worker: Worker,
-    msg: ToCallThread,
-    callId: string | null,
-    transfer?: TransferListItem[],
-  ): void {
+  #post(thread: number, worker: Worker, msg: ToCallThread, callId: string | null): void {
     // a worker that has been replaced (a late kernel answer to a dead thread) gets nothing, and nothing is counted
     if (this.#slots[thread]?.worker !== worker) return;
     this.placement.sent(thread, callId);
-    if (transfer) worker.postMessage(msg, transfer);
-    else worker.postMessage(msg);
+    worker.postMessage(msg);
   }
 
   #postKernel(thread: number, worker: Worker, answer: KernelAnswer): void {
@@ -254,9 +247,7 @@ export class CallThreads implements NgHandler {
         resolve(null);
       }, REPLY_TIMEOUT_MS);
       this.#pending.set(id, { thread, resolve, timer });
-      if (msg.kind === 'ng')
-        this.#post(thread, slot.worker, msg, callId, [msg.message.buffer as ArrayBuffer]);
-      else this.#post(thread, slot.worker, msg, callId);
+      this.#post(thread, slot.worker, msg, callId);
     });
   }
 
@@ -270,8 +261,8 @@ export class CallThreads implements NgHandler {
     from: string,
     callId: string | null = null,
   ): Promise<{ answered: boolean; reply: Buffer | null }> {
-    const bytes = ownBytes(message);
-    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: bytes, from }), callId);
+    const text = requestToCross(message);
+    const r = await this.#ask(thread, (id) => ({ kind: 'ng', id, message: text, from }), callId);
     if (r?.kind !== 'ng') return { answered: false, reply: null };
     return {
       answered: true,
@@ -292,10 +283,9 @@ export class CallThreads implements NgHandler {
   ): void {
     const slot = this.#slots[thread];
     if (!slot || this.#stopping) return;
-    const bytes = ownBytes(message);
-    const msg: ToCallThread = { kind: 'ng', id: 0, message: bytes, from, via };
+    const msg: ToCallThread = { kind: 'ng', id: 0, message: requestToCross(message), from, via };
     this.placement.requestSent(thread);
-    this.#post(thread, slot.worker, msg, callId, [bytes.buffer as ArrayBuffer]);
+    this.#post(thread, slot.worker, msg, callId);
   }
 
   async handle(buf: Buffer, from: string, via?: DatagramReplyPath): Promise<Buffer | null> {
