@@ -8,12 +8,16 @@
  * injectable clock, so there is no timer to stop. Requests still running are tracked apart from the
  * generations and never age out; a duplicate of one waits for its reply.
  *
- * Memory: replies are copied into 256 KiB chunks outside the JS heap (see ReplyGeneration), so a cached reply costs
- * its bytes, the cookie string (~cookie length + 16 B) and a Map entry whose value is a small integer: no per-reply
- * Buffer or ArrayBuffer, which at thousands of requests a second were most of what survived each young-generation
- * collection and made V8 count ever more external memory. With 30 s generations that is (requests/s × 60 s)
- * entries at most; `maxBytesPerGeneration` (default 64 MiB) caps it: a generation that grows past the cap is
- * swapped early, so the cache never holds much more than twice the cap.
+ * Memory: nothing of a cached reply is on the JS heap (see ReplyGeneration). Its cookie and bytes are copied into
+ * 256 KiB chunks outside the heap, and its place is an entry of an open-addressing index in typed arrays, also
+ * outside it. Kept as strings in Maps, the cookies of 30-60 s of requests were most of a busy call thread's heap:
+ * every one survived young collections into the old generation and had to be marked by every full collection.
+ * With 30 s generations that is (requests/s × 60 s) entries at most; `maxBytesPerGeneration` (default 64 MiB)
+ * caps it: a generation that grows past the cap is swapped early, so the cache never holds much more than twice
+ * the cap.
+ *
+ * Cookies are latin1 strings, one character per byte, as src/ng/frame.ts reads them (so that they are echoed back
+ * byte for byte); a cookie with a wider character is not cached (its retransmission would run the command again).
  */
 
 export interface CookieCacheOptions {
@@ -43,42 +47,56 @@ interface InFlight {
   waiters: { promise: Promise<Buffer>; resolve: (b: Buffer) => void; reject: (e: Error) => void } | null;
 }
 
-/** What one entry costs besides its reply bytes and cookie: the Map entry and its place in the location table. */
-const ENTRY_OVERHEAD_BYTES = 48;
+/** What one entry costs besides its cookie and reply bytes: its slot in the index (at most half full). */
+const ENTRY_OVERHEAD_BYTES = 40;
 const CHUNK_BYTES = 256 * 1024;
-/** Replies larger than this get an allocation of their own instead of a chunk's tail. */
-const LARGEST_CHUNKED_REPLY = CHUNK_BYTES / 4;
+/** Records (cookie and reply) larger than this get an allocation of their own instead of a chunk's tail. */
+const LARGEST_CHUNKED_RECORD = CHUNK_BYTES / 4;
 
 /**
- * The Maps and location blocks one generation is spread over. A single Map holding a generation (30 s of requests:
- * hundreds of thousands of cookies) rehashed all of it each time it doubled, and a single location table was copied
- * whole each time it grew: the request that crossed 32k, 64k, 128k entries waited 2-8, 2-3, 8-22 ms (measured
- * filling a generation with 400k cookies), and a CPU profile of the slowest 1% of requests under 3,000 setups/s put
- * the cache's `set` at 7% of their samples against 0.2% overall. Spread over 64 Maps and fixed blocks, each rehash
- * is a 64th of that, and nothing is copied.
+ * The index is spread over SHARDS tables, each grown (doubled and rehashed) on its own when half full: one table
+ * for a whole generation (30 s of requests, hundreds of thousands of cookies) would copy all of it at each doubling,
+ * and the request that crossed 32k, 64k, 128k entries waited 2-22 ms (measured with the Maps this index replaced).
  */
 const SHARDS = 64;
-const BLOCK_ENTRIES = 4096;
+const FIRST_SLOTS = 64;
+/** Int32s per slot: the cookie's hash, its record's chunk (or EMPTY, DELETED), offset, cookie length, reply length. */
+const SLOT = 5;
+const EMPTY = -1;
+const DELETED = -2;
 
-/** The shard a cookie's entry lives in: a cheap string hash, the same for the same cookie. */
-function shardOf(cookie: string): number {
-  let h = 0;
-  for (let i = 0; i < cookie.length; i++) h = (Math.imul(h, 31) + cookie.charCodeAt(i)) | 0;
-  return h & (SHARDS - 1);
+/** FNV-1a over the cookie's characters: the low bits pick the shard, the others the slot. */
+function hashOf(cookie: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < cookie.length; i++) h = Math.imul(h ^ cookie.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+function sameCookie(chunk: Buffer, at: number, cookie: string): boolean {
+  for (let i = 0; i < cookie.length; i++) if (chunk[at + i] !== cookie.charCodeAt(i)) return false;
+  return true;
+}
+
+function emptyTable(slots: number): Int32Array {
+  return new Int32Array(slots * SLOT).fill(EMPTY);
 }
 
 /**
- * One generation of finished replies: cookie → entry number (in one of SHARDS Maps), and per entry where its bytes
- * are (chunk, offset, length, in fixed blocks of BLOCK_ENTRIES entries). Chunks are filled front to back and
- * dropped with the generation.
+ * One generation of finished replies. Each record (the cookie's bytes, then the reply's) is copied into a chunk,
+ * front to back; the index maps a cookie to its record by linear probing. Everything is dropped with the generation.
  */
 class ReplyGeneration {
-  readonly #entries = Array.from({ length: SHARDS }, () => new Map<string, number>());
+  readonly #tables: Int32Array[] = Array.from({ length: SHARDS }, () => emptyTable(FIRST_SLOTS));
+  /** Slots taken per shard, deleted ones included (they still lengthen probes until the next growth). */
+  readonly #taken = new Int32Array(SHARDS);
   readonly #chunks: Buffer[] = [];
-  readonly #location: Int32Array[] = [];
-  #count = 0;
   #size = 0;
-  /** The chunk small replies go to, and how far it is filled (full at first, so the first reply adds one). */
+  /** The chunk small records go to, and how far it is filled (full at first, so the first record adds one). */
   #filling = -1;
   #fill = CHUNK_BYTES;
   #bytes = 0;
@@ -92,55 +110,116 @@ class ReplyGeneration {
     return this.#bytes;
   }
 
+  /** The slot (an index into its shard's table, in slots) holding the cookie, or -1. */
+  #find(table: Int32Array, hash: number, cookie: string): number {
+    const mask = table.length / SLOT - 1;
+    for (let slot = (hash >>> 6) & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * SLOT;
+      const chunk = table[at + 1] as number;
+      if (chunk === EMPTY) return -1;
+      if (
+        chunk >= 0 &&
+        table[at] === hash &&
+        table[at + 3] === cookie.length &&
+        sameCookie(this.#chunks[chunk] as Buffer, table[at + 2] as number, cookie)
+      )
+        return slot;
+    }
+  }
+
   get(cookie: string): Buffer | undefined {
-    const entry = (this.#entries[shardOf(cookie)] as Map<string, number>).get(cookie);
-    if (entry === undefined) return undefined;
-    const block = this.#location[Math.floor(entry / BLOCK_ENTRIES)] as Int32Array;
-    const at = 3 * (entry % BLOCK_ENTRIES);
-    const chunk = this.#chunks[block[at] as number] as Buffer;
-    const offset = block[at + 1] as number;
-    return chunk.subarray(offset, offset + (block[at + 2] as number));
+    const hash = hashOf(cookie);
+    const table = this.#tables[hash & (SHARDS - 1)] as Int32Array;
+    const slot = this.#find(table, hash, cookie);
+    if (slot < 0) return undefined;
+    const at = slot * SLOT;
+    const start = (table[at + 2] as number) + (table[at + 3] as number);
+    return (this.#chunks[table[at + 1] as number] as Buffer).subarray(
+      start,
+      start + (table[at + 4] as number),
+    );
   }
 
   delete(cookie: string): void {
-    if ((this.#entries[shardOf(cookie)] as Map<string, number>).delete(cookie)) this.#size--;
+    const hash = hashOf(cookie);
+    const table = this.#tables[hash & (SHARDS - 1)] as Int32Array;
+    const slot = this.#find(table, hash, cookie);
+    if (slot < 0) return;
+    table[slot * SLOT + 1] = DELETED;
+    this.#size--;
   }
 
   /** Copies the reply in; a second reply for the same cookie replaces the first (whose bytes stay until the drop). */
   set(cookie: string, reply: Buffer): void {
-    const length = reply.length;
-    let chunkIndex: number;
-    let offset: number;
-    if (length > LARGEST_CHUNKED_REPLY) {
-      const own = Buffer.allocUnsafeSlow(length);
-      reply.copy(own);
-      chunkIndex = this.#chunks.push(own) - 1;
-      offset = 0;
-      this.#bytes += length;
-    } else {
-      if (this.#fill + length > CHUNK_BYTES) {
-        this.#chunks.push(Buffer.allocUnsafeSlow(CHUNK_BYTES));
-        this.#fill = 0;
-        this.#bytes += CHUNK_BYTES;
-        // a large reply may sit after the current chunk: new small replies go to the newest chunk
-        this.#filling = this.#chunks.length - 1;
-      }
-      chunkIndex = this.#filling;
-      offset = this.#fill;
-      reply.copy(this.#chunks[chunkIndex] as Buffer, offset);
-      this.#fill += length;
+    if (!isLatin1(cookie)) return;
+    const hash = hashOf(cookie);
+    const shard = hash & (SHARDS - 1);
+    const { chunk, offset } = this.#copyRecord(cookie, reply);
+    let table = this.#tables[shard] as Int32Array;
+    let slot = this.#find(table, hash, cookie);
+    if (slot < 0) {
+      if (2 * ((this.#taken[shard] as number) + 1) > table.length / SLOT) table = this.#grow(shard);
+      slot = this.#freeSlot(table, hash);
+      if ((table[slot * SLOT + 1] as number) === EMPTY)
+        this.#taken[shard] = (this.#taken[shard] as number) + 1;
+      this.#size++;
+      this.#bytes += ENTRY_OVERHEAD_BYTES;
     }
-    const entry = this.#count++;
-    if (entry % BLOCK_ENTRIES === 0) this.#location.push(new Int32Array(3 * BLOCK_ENTRIES));
-    const block = this.#location[this.#location.length - 1] as Int32Array;
-    const at = 3 * (entry % BLOCK_ENTRIES);
-    block[at] = chunkIndex;
-    block[at + 1] = offset;
-    block[at + 2] = length;
-    const shard = this.#entries[shardOf(cookie)] as Map<string, number>;
-    if (!shard.has(cookie)) this.#size++;
-    shard.set(cookie, entry);
-    this.#bytes += cookie.length + ENTRY_OVERHEAD_BYTES;
+    const at = slot * SLOT;
+    table[at] = hash;
+    table[at + 1] = chunk;
+    table[at + 2] = offset;
+    table[at + 3] = cookie.length;
+    table[at + 4] = reply.length;
+  }
+
+  /** The first empty or deleted slot on the hash's probe path. */
+  #freeSlot(table: Int32Array, hash: number): number {
+    const mask = table.length / SLOT - 1;
+    let slot = (hash >>> 6) & mask;
+    while ((table[slot * SLOT + 1] as number) >= 0) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  /** Doubles a shard's table, leaving its deleted slots behind. */
+  #grow(shard: number): Int32Array {
+    const old = this.#tables[shard] as Int32Array;
+    const table = emptyTable((2 * old.length) / SLOT);
+    let taken = 0;
+    for (let at = 0; at < old.length; at += SLOT) {
+      if ((old[at + 1] as number) < 0) continue;
+      const to = this.#freeSlot(table, old[at] as number) * SLOT;
+      table.set(old.subarray(at, at + SLOT), to);
+      taken++;
+    }
+    this.#tables[shard] = table;
+    this.#taken[shard] = taken;
+    return table;
+  }
+
+  /** Copies the cookie's bytes and then the reply's into a chunk (or a buffer of their own); says where. */
+  #copyRecord(cookie: string, reply: Buffer): { chunk: number; offset: number } {
+    const length = cookie.length + reply.length;
+    if (length > LARGEST_CHUNKED_RECORD) {
+      const own = Buffer.allocUnsafeSlow(length);
+      own.write(cookie, 0, 'latin1');
+      reply.copy(own, cookie.length);
+      this.#bytes += length;
+      return { chunk: this.#chunks.push(own) - 1, offset: 0 };
+    }
+    if (this.#fill + length > CHUNK_BYTES) {
+      this.#chunks.push(Buffer.allocUnsafeSlow(CHUNK_BYTES));
+      this.#fill = 0;
+      this.#bytes += CHUNK_BYTES;
+      // a large record may sit after the current chunk: new small records go to the newest chunk
+      this.#filling = this.#chunks.length - 1;
+    }
+    const chunk = this.#chunks[this.#filling] as Buffer;
+    const offset = this.#fill;
+    chunk.write(cookie, offset, 'latin1');
+    reply.copy(chunk, offset + cookie.length);
+    this.#fill += length;
+    return { chunk: this.#filling, offset };
   }
 }
 

@@ -131,10 +131,10 @@ describe('ng cookie cache', () => {
     assert.throws(() => cache.begin('c'), /already in flight/);
   });
 
-  test('replies spread over several chunks and location blocks, with a large one between, come back byte for byte', () => {
+  test('replies spread over several chunks, with a large one between, come back byte for byte', () => {
     const cache = new CookieCache({ now: fakeClock().now });
     const replyFor = (i: number) => Buffer.alloc(i === 500 ? 100_000 : 300 + (i % 700), i & 0xff);
-    // more entries than one location block holds (4096), over every shard of the cookie Maps
+    // enough entries to double every shard's index several times, in several chunks
     for (let i = 0; i < 10_000; i++) cache.complete(`c${i}`, replyFor(i));
     assert.equal(cache.size, 10_000);
     for (let i = 0; i < 10_000; i++) {
@@ -151,6 +151,49 @@ describe('ng cookie cache', () => {
     const replaced = cache.lookup('again');
     assert.equal(replaced.state === 'done' && replaced.reply.toString(), 'second');
     assert.equal(cache.size, 10_001, 'a replaced reply is one entry');
+  });
+
+  test('a forgotten cookie leaves the others on its probe path found, and it can be cached again', () => {
+    // the index probes linearly over typed arrays: a forgotten entry must not cut the probe path of those after it
+    const cache = new CookieCache({ now: fakeClock().now });
+    for (let i = 0; i < 3000; i++) cache.complete(`k${i}`, Buffer.from(`r${i}`));
+    for (let i = 0; i < 3000; i += 3) cache.fail(`k${i}`);
+    assert.equal(cache.size, 2000);
+    for (let i = 0; i < 3000; i++) {
+      const found = cache.lookup(`k${i}`);
+      if (i % 3 === 0) assert.equal(found.state, 'absent', `k${i} was forgotten`);
+      else assert.equal(found.state === 'done' && found.reply.toString(), `r${i}`);
+    }
+    for (let i = 0; i < 3000; i += 3) cache.complete(`k${i}`, Buffer.from(`again${i}`));
+    assert.equal(cache.size, 3000);
+    const back = cache.lookup('k2997');
+    assert.equal(back.state === 'done' && back.reply.toString(), 'again2997');
+  });
+
+  test('cookies that differ only in their last byte, or in length, are different entries', () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    cache.complete('abc\xff', Buffer.from('one'));
+    cache.complete('abc\xfe', Buffer.from('two'));
+    cache.complete('abc', Buffer.from('three'));
+    const get = (c: string) => {
+      const f = cache.lookup(c);
+      return f.state === 'done' ? f.reply.toString() : f.state;
+    };
+    assert.deepEqual(
+      [get('abc\xff'), get('abc\xfe'), get('abc'), get('ab')],
+      ['one', 'two', 'three', 'absent'],
+    );
+  });
+
+  test('a cookie with a character beyond latin1 (frame.ts never makes one) is not cached', () => {
+    const cache = new CookieCache({ now: fakeClock().now });
+    cache.complete('cookie\u0101', Buffer.from('reply'));
+    assert.equal(cache.lookup('cookie\u0101').state, 'absent');
+    assert.equal(
+      cache.lookup('cookie\u0001').state,
+      'absent',
+      'nor mistaken for the byte it would truncate to',
+    );
   });
 
   test('memory is bounded: a generation over its byte cap is swapped early', () => {
