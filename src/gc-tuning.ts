@@ -16,9 +16,10 @@
  * full collection (1-8 ms pause) every second at 1,500 setups/s. At 200% (session 7): every 2.5 s, and in
  * alternated pairs at 3,000 setups/s paced the ng p99.9 fell in every pair (8.3-9.2 -> 6.1-7.8 ms). The cookie
  * cache then left the heap (src/ng/cookie-cache.ts), the live heap at the setup limit fell from 14-16 to 9 MB and
- * with it the headroom: 13-14 full collections per 10 s per thread instead of 8-9. At 400%: 7, and against the build
- * before the cookie change (at 200%), alternated: at the limit p99 3.79-3.96 against 4.16-4.44 ms, p99.9 7.3-8.1 against 9.6-9.8;
- * paced p99 1.23 against 1.35-1.74 ms; RSS per call with 4,500 calls 25.5-26.1 KB against 24.5-25.5.
+ * with it the headroom: 13-14 full collections per 10 s per thread instead of 8-9. At 400%: 7, and against the
+ * build before the cookie change (at 200%), alternated: at the limit p99 3.79-3.96 against 4.16-4.44 ms, p99.9
+ * 7.3-8.1 against 9.6-9.8; paced p99 1.23 against 1.35-1.74 ms; RSS per call with 4,500 calls 25.5-26.1 KB against
+ * 24.5-25.5.
  */
 import { setFlagsFromString } from 'node:v8';
 
