@@ -14,9 +14,9 @@ import type { LegacyAnswer, LegacyQuestion } from './threaded-legacy-calls.ts';
 
 export type ToCallThread =
   /**
-   * One ng message as received (its bytes as a latin1 string, `requestToCross`), answered by the thread's dispatcher. With `via` (a UDP request) the
-   * thread sends the reply itself on the control socket and answers nothing (`id` is then 0), unless it could
-   * not send it (`send`).
+   * One ng message as received (its bytes as a latin1 string, `requestToCross`), answered by the thread's
+   * dispatcher. With `via` (a UDP request) the thread sends the reply itself on the control socket and answers
+   * nothing (`id` is then 0), unless it could not send it (`send`).
    */
   | { kind: 'ng'; id: number; message: string; from: string; via?: DatagramReplyPath }
   /** This thread's part of a `list` (call-ids) or `statistics` fan-out: not counted as a request. */
