@@ -6,6 +6,7 @@
  */
 import { type Ref, spawn, stop } from 'nact';
 import { type Call, type CallEndReason, newCall } from '../../src/call/model.ts';
+import { SlotTable } from '../../src/heap/slot-table.ts';
 import type { CallPacketFlow } from '../../src/stats/counters.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg } from '../messages.ts';
@@ -34,11 +35,12 @@ export function callIdHash(s: string): number {
 export class CallRegistry {
   readonly #shards: AnyRef[] = [];
   /**
-   * The calls, one Map per shard. One Map for all of them, with thousands of calls a second coming and going,
+   * The calls, one table per shard. One Map for all of them, with thousands of calls a second coming and going,
    * kept ended calls alive for V8's young-generation collections: 21% more was promoted per collection under the
-   * setup bench (the tables a churning Map leaves behind are counted live until a full collection).
+   * setup bench (the tables a churning Map leaves behind are counted live until a full collection). Maps per shard
+   * still left a new table in the old generation at most deletions (src/heap/slot-table.ts); SlotTables do not.
    */
-  readonly #calls: Map<string, CallEntry>[] = [];
+  readonly #calls: SlotTable<CallEntry>[] = [];
   #size = 0;
   #seq = 0;
   /** Told each call-id that leaves the registry (a call thread reports some of them, see actors/threads/placement.ts). */
@@ -56,7 +58,7 @@ export class CallRegistry {
           onCrash: supervise<unknown>({ log: ctx.supervision, decide: () => 'resume' }),
         }),
       );
-      this.#calls.push(new Map());
+      this.#calls.push(new SlotTable());
     }
   }
 
@@ -112,7 +114,7 @@ export class CallRegistry {
       gone: (reason, durationMs, flow) => this.#gone(callId, ref, reason, durationMs, flow),
     });
     const entry: CallEntry = { callId, ref, call, seq };
-    (this.#calls[index] as Map<string, CallEntry>).set(callId, entry);
+    (this.#calls[index] as SlotTable<CallEntry>).set(callId, entry);
     this.#size++;
     const shared = this.ctx.sessionsAcrossThreads;
     if (shared) Atomics.add(shared.counts, shared.index, 1);
@@ -125,7 +127,7 @@ export class CallRegistry {
    * request is sent to an actor that will never answer. Idempotent; a newer call with the same id is kept.
    */
   retire(callId: string, ref: Ref<CallMsg>): void {
-    const shard = this.#calls[this.#shardOf(callId)] as Map<string, CallEntry>;
+    const shard = this.#calls[this.#shardOf(callId)] as SlotTable<CallEntry>;
     const entry = shard.get(callId);
     if (entry && entry.ref === ref) {
       shard.delete(callId);

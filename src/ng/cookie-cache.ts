@@ -20,6 +20,8 @@
  * byte for byte); a cookie with a wider character is not cached (its retransmission would run the command again).
  */
 
+import { SlotTable } from '../heap/slot-table.ts';
+
 export interface CookieCacheOptions {
   /** How long one generation lasts. Default 30000 (rtpengine's 30 s). */
   generationMs?: number;
@@ -42,9 +44,14 @@ export class CookieFailedError extends Error {
   }
 }
 
-interface InFlight {
-  /** Created only when a duplicate asks, so a failure with no one waiting rejects nothing. */
-  waiters: { promise: Promise<Buffer>; resolve: (b: Buffer) => void; reject: (e: Error) => void } | null;
+/**
+ * The duplicates waiting on a request in flight. Created only when a duplicate asks (a request in flight has
+ * `null` until then), so a failure with no one waiting rejects nothing.
+ */
+interface Waiters {
+  promise: Promise<Buffer>;
+  resolve: (b: Buffer) => void;
+  reject: (e: Error) => void;
 }
 
 /** What one entry costs besides its cookie and reply bytes: its slot in the index (at most half full). */
@@ -230,7 +237,8 @@ export class CookieCache {
   #current = new ReplyGeneration();
   #previous = new ReplyGeneration();
   #swappedAt: number;
-  readonly #inFlight = new Map<string, InFlight>();
+  /** Requests in flight: a SlotTable, as a Map would leave a table in the old generation per request. */
+  readonly #inFlight = new SlotTable<Waiters | null>();
 
   constructor(opts: CookieCacheOptions = {}) {
     this.#generationMs = opts.generationMs ?? 30_000;
@@ -247,10 +255,13 @@ export class CookieCache {
 
   lookup(cookie: string): CookieLookup {
     this.#age();
-    const running = this.#inFlight.get(cookie);
-    if (running) {
-      if (!running.waiters) running.waiters = deferred();
-      return { state: 'pending', wait: running.waiters.promise };
+    if (this.#inFlight.has(cookie)) {
+      let waiters = this.#inFlight.get(cookie);
+      if (!waiters) {
+        waiters = deferred();
+        this.#inFlight.set(cookie, waiters);
+      }
+      return { state: 'pending', wait: waiters.promise };
     }
     const reply = this.#current.get(cookie) ?? this.#previous.get(cookie);
     return reply !== undefined ? { state: 'done', reply } : { state: 'absent' };
@@ -259,25 +270,25 @@ export class CookieCache {
   /** Marks a cookie's command as running. Throws if it already is: the caller should have looked it up. */
   begin(cookie: string): void {
     if (this.#inFlight.has(cookie)) throw new Error(`ng cookie ${cookie} is already in flight`);
-    this.#inFlight.set(cookie, { waiters: null });
+    this.#inFlight.set(cookie, null);
   }
 
   /** Stores the reply and hands it to every duplicate that waited. */
   complete(cookie: string, reply: Buffer): void {
     this.#age();
-    const running = this.#inFlight.get(cookie);
+    const waiters = this.#inFlight.get(cookie);
     this.#inFlight.delete(cookie);
     this.#store(cookie, reply);
-    running?.waiters?.resolve(reply);
+    waiters?.resolve(reply);
   }
 
   /** The command ended without a reply: waiting duplicates reject, and the cookie is forgotten. */
   fail(cookie: string): void {
-    const running = this.#inFlight.get(cookie);
+    const waiters = this.#inFlight.get(cookie);
     this.#inFlight.delete(cookie);
     this.#current.delete(cookie);
     this.#previous.delete(cookie);
-    running?.waiters?.reject(new CookieFailedError(cookie));
+    waiters?.reject(new CookieFailedError(cookie));
   }
 
   /**
@@ -326,7 +337,7 @@ export class CookieCache {
   }
 }
 
-function deferred(): NonNullable<InFlight['waiters']> {
+function deferred(): Waiters {
   let resolve!: (b: Buffer) => void;
   let reject!: (e: Error) => void;
   const promise = new Promise<Buffer>((res, rej) => {
