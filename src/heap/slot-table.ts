@@ -12,15 +12,10 @@
  * tombstones fill half of them, and replaced by larger ones only when the live entries outgrow a quarter.
  */
 
+import { fnv1a } from './string-hash.ts';
+
 const GONE = Symbol('deleted slot');
 type Slot = string | undefined | typeof GONE;
-
-/** FNV-1a over the key's characters. */
-function hashOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 export class SlotTable<V> {
   #keys: Slot[];
@@ -64,7 +59,7 @@ export class SlotTable<V> {
     }
     if (2 * (this.#taken + 1) > this.#keys.length)
       this.#rebuild(4 * (this.#size + 1) > this.#keys.length ? 2 * this.#keys.length : this.#keys.length);
-    let i = hashOf(key) & this.#mask;
+    let i = fnv1a(key) & this.#mask;
     for (;;) {
       const k = this.#keys[i];
       if (k === undefined || k === GONE) {
@@ -97,7 +92,7 @@ export class SlotTable<V> {
 
   #find(key: string): number {
     const keys = this.#keys;
-    for (let i = hashOf(key) & this.#mask; ; i = (i + 1) & this.#mask) {
+    for (let i = fnv1a(key) & this.#mask; ; i = (i + 1) & this.#mask) {
       const k = keys[i];
       if (k === undefined) return -1;
       if (k === key) return i;
@@ -126,7 +121,7 @@ export class SlotTable<V> {
     this.#taken = liveKeys.length;
     for (let j = 0; j < liveKeys.length; j++) {
       const key = liveKeys[j] as string;
-      let i = hashOf(key) & this.#mask;
+      let i = fnv1a(key) & this.#mask;
       while (this.#keys[i] !== undefined) i = (i + 1) & this.#mask;
       this.#keys[i] = key;
       this.#values[i] = liveValues[j];

@@ -21,6 +21,7 @@
  */
 
 import { SlotTable } from '../heap/slot-table.ts';
+import { fnv1a } from '../heap/string-hash.ts';
 
 export interface CookieCacheOptions {
   /** How long one generation lasts. Default 30000 (rtpengine's 30 s). */
@@ -72,11 +73,9 @@ const SLOT = 5;
 const EMPTY = -1;
 const DELETED = -2;
 
-/** FNV-1a over the cookie's characters: the low bits pick the shard, the others the slot. */
+/** The cookie's hash as the index stores it (an Int32Array slot): the low bits pick the shard, the others the slot. */
 function hashOf(cookie: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < cookie.length; i++) h = Math.imul(h ^ cookie.charCodeAt(i), 0x01000193);
-  return h | 0;
+  return fnv1a(cookie) | 0;
 }
 
 function isLatin1(s: string): boolean {
