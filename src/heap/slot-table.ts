@@ -82,6 +82,7 @@ export class SlotTable<V> {
     return true;
   }
 
+  /** The values, in slot order. A deletion meanwhile is safe; a set may rebuild the arrays, so snapshot first. */
   *values(): IterableIterator<V> {
     const keys = this.#keys;
     for (let i = 0; i < keys.length; i++) {
