@@ -255,9 +255,10 @@ export class CookieCache {
 
   lookup(cookie: string): CookieLookup {
     this.#age();
-    if (this.#inFlight.has(cookie)) {
-      let waiters = this.#inFlight.get(cookie);
-      if (!waiters) {
+    // undefined: not in flight; null: in flight with nobody waiting yet
+    let waiters = this.#inFlight.get(cookie);
+    if (waiters !== undefined) {
+      if (waiters === null) {
         waiters = deferred();
         this.#inFlight.set(cookie, waiters);
       }
