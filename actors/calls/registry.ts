@@ -7,6 +7,7 @@
 import { type Ref, spawn, stop } from 'nact';
 import { type Call, type CallEndReason, newCall } from '../../src/call/model.ts';
 import { SlotTable } from '../../src/heap/slot-table.ts';
+import { fnv1a } from '../../src/heap/string-hash.ts';
 import type { CallPacketFlow } from '../../src/stats/counters.ts';
 import type { DaemonContext } from '../context.ts';
 import type { CallMsg } from '../messages.ts';
@@ -22,14 +23,9 @@ export interface CallEntry {
   readonly seq: number;
 }
 
-/** FNV-1a: spreads call-ids over shards (and over call threads, see actors/threads/). */
+/** Spreads call-ids over shards (and over call threads, see actors/threads/): the daemon's table hash. */
 export function callIdHash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
+  return fnv1a(s);
 }
 
 export class CallRegistry {
